@@ -1,0 +1,59 @@
+"""Database engines: one URL selects the backend, DuckDB embedded by default.
+
+Backends are tested for real: DuckDB (default, a file in the workspace),
+SQLite and PostgreSQL.  Other SQLAlchemy dialects work where their SQL does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from appraisal.errors import ConfigError
+from appraisal.store.schema import Base
+
+SUPPORTED = ("duckdb", "sqlite", "postgresql")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL and a busy timeout so a reader never blocks an import; FULL sync for safety."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def connect(url: str) -> Engine:
+    """Create an engine for a database URL, with per-backend safety settings."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(
+            f"database URL {url!r} is not valid: {exc}. "
+            "Expected e.g. duckdb:///data/appraisal.duckdb or postgresql+psycopg://user@host/db"
+        ) from exc
+    try:
+        engine = sa.create_engine(parsed)
+    except (ImportError, sa.exc.NoSuchModuleError) as exc:
+        hint = (
+            " (pip install 'appraisal[postgres]')"
+            if parsed.get_backend_name() == "postgresql"
+            else ""
+        )
+        raise ConfigError(f"no driver for database URL {parsed!r}: {exc}{hint}") from exc
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def backend(engine: Engine) -> str:
+    """The short backend name: duckdb, sqlite, postgresql, ..."""
+    return str(engine.dialect.name)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the built-in tables that are missing (never alters existing ones)."""
+    Base.metadata.create_all(engine)
