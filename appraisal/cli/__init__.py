@@ -63,11 +63,15 @@ def workspace_from(ctx: click.Context) -> Workspace:
 
 
 def _register() -> None:
-    from appraisal.cli import workspace_cmds
+    """Add the COMMANDS of every ``appraisal/cli/*_cmds.py`` module to the group."""
+    import importlib
+    import pkgutil
 
-    for module in (workspace_cmds,):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.endswith("_cmds"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            for command in module.COMMANDS:
+                cli.add_command(command)
 
 
 _register()
