@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from appraisal.expr.types import ExprType
+from appraisal.expr.types import PERIOD_NAMES, ExprType
 
 
 @dataclass(frozen=True, order=True)
@@ -316,5 +316,9 @@ def walk(node: Expr) -> tuple[Expr, ...]:
 
 
 def references(node: Expr) -> frozenset[tuple[str, ...]]:
-    """Every name the expression mentions (period names included), as paths."""
-    return frozenset(n.path for n in walk(node) if isinstance(n, Name))
+    """Every name the expression mentions, as paths; the built-in period names are left out."""
+    return frozenset(
+        n.path
+        for n in walk(node)
+        if isinstance(n, Name) and not (len(n.path) == 1 and n.path[0] in PERIOD_NAMES)
+    )
