@@ -147,12 +147,12 @@ class WindowMode(StrEnum):
 
     With the period as the half-open range [S, E) (E is the day after its last day):
 
-    * ``in_period``: S ≤ on < E
-    * ``as_of_start``: on < S and (until is null or until ≥ S) — existing at the start
-    * ``as_of_end``: on < E and (until is null or until ≥ E) — existing at the end
-    * ``trailing``: on within the ``periods`` periods of ``grain`` ending with this one
-    * ``same_period_last_year``: S − 1 year ≤ on < E − 1 year
-    * ``up_to_end``: on < E (all history up to the end of the period)
+    * ``in_period``: S ≤ column < E
+    * ``as_of_start``: column < S and (until is null or until ≥ S) — existing at the start
+    * ``as_of_end``: column < E and (until is null or until ≥ E) — existing at the end
+    * ``trailing``: column within the ``periods`` periods of ``grain`` ending with this one
+    * ``same_period_last_year``: S − 1 year ≤ column < E − 1 year
+    * ``up_to_end``: column < E (all history up to the end of the period)
 
     Instants (``timestamp`` columns) are compared in the workspace's time zone.
     """

@@ -60,7 +60,7 @@ def _quantity(value: Any) -> Decimal:
     if isinstance(value, str):
         raise PydanticCustomError(
             "quantity_type",
-            "expected a number or a percentage such as 85%, got the text {got!r}",
+            "expected a number or a percentage such as 85%, got the text '{got}'",
             {"got": value},
         )
     return _decimal(value)
@@ -105,7 +105,7 @@ def _iso_date(value: Any) -> date:
             return date.fromisoformat(value)
         except ValueError as exc:
             raise PydanticCustomError(
-                "date_value", "{got!r} is not a calendar date", {"got": value}
+                "date_value", "'{got}' is not a calendar date", {"got": value}
             ) from exc
     raise PydanticCustomError(
         "date_type", "expected a date written YYYY-MM-DD, got {got}", {"got": _describe(value)}

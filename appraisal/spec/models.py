@@ -82,6 +82,7 @@ class Model(BaseModel):
         validate_default=False,
         use_enum_values=False,
         hide_input_in_errors=True,
+        use_attribute_docstrings=True,
     )
 
 
@@ -170,10 +171,13 @@ class Window(Model):
     """Which rows of the entity belong to the appraisal period (see :class:`WindowMode`)."""
 
     mode: WindowMode = WindowMode.IN_PERIOD
-    on: ColumnPath
+    column: ColumnPath
     """The date or instant column tested, e.g. ``ordered_on`` or ``acquired_on``."""
     until: ColumnPath | None = None
-    """For ``as_of_*``: the column ending a row's life (null: still alive), e.g. ``churned_on``."""
+    """For ``as_of_*``: the column ending a row's life (null: still alive), e.g. ``churned_on``.
+
+    (Keys avoid YAML 1.1 words such as ``on``/``off``/``yes``/``no``, which other
+    YAML tools would read as booleans.)"""
     periods: Annotated[StrictInt, Field(ge=1, le=120)] | None = None
     """For ``trailing``: how many periods, the current one included."""
     grain: PeriodGrain | None = None
@@ -604,7 +608,8 @@ class CommissionIncentive(Model):
     kind: Literal["commission"]
     id: Identifier
     title: Text
-    on: Identifier
+    indicator: Identifier
+    """The money indicator commission is paid on, e.g. ``sales_amount``."""
     schedule: CommissionSchedule
     brackets: tuple[CommissionBracket, ...] = Field(min_length=1)
     accelerators: tuple[Accelerator, ...] = ()
