@@ -43,12 +43,12 @@ from appraisal.expr.ast import (
 from appraisal.expr.functions import check_call
 from appraisal.expr.render import render
 from appraisal.expr.rules import (
-    TYPE_WORDS,
     adapt,
     arith_problem,
     arith_type,
     comparison_hint,
     describe,
+    phrases,
     retype,
     unify,
 )
@@ -191,7 +191,7 @@ class Checker:
     def did_you_mean(self, path: tuple[str, ...]) -> str:
         """A hint naming the closest known names."""
         known = sorted({".".join(p) for p in self.scope.suggestions(path)})
-        close = difflib.get_close_matches(".".join(path), known, n=3, cutoff=0.6)
+        close = closest(".".join(path), known)
         if close:
             return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
         if known and len(known) <= 12:
@@ -438,22 +438,34 @@ class Checker:
         """The caller's required result type (a filter must be a condition)."""
         if kind in wanted or (kind is T.INTEGER and T.NUMBER in wanted):
             return node, kind
-        for target in sorted(wanted):
+        for target in (k for k in ExprType if k in wanted):
             adapted = adapt(node, target)
             if adapted is not None:
                 return adapted, target
-        names = " or ".join(TYPE_WORDS[w] for w in sorted(wanted))
+        names = phrases(wanted)
         if wanted == {T.BOOLEAN}:
             hint = "a filter keeps the rows where it is true: compare, e.g. amount > 0"
         else:
             hint = ""
         self.error(
             d.RESULT_TYPE,
-            f"expected a {names} here, but the expression gives {describe(node, kind)}",
+            f"expected {names} here, but the expression gives {describe(node, kind)}",
             node.span,
             hint,
         )
         return node, None
+
+
+def closest(word: str, candidates: Sequence[str]) -> list[str]:
+    """The best did-you-mean candidates: all within a whisker of the best score."""
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in candidates),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    if not scored or scored[0][0] < 0.6:
+        return []
+    best = scored[0][0]
+    return [c for score, c in scored[:3] if score >= best - 0.02]
 
 
 def _exponent(value: Decimal) -> int:

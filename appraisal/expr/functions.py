@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, assert_never
 
 from appraisal.expr import diagnostics as d
 from appraisal.expr.ast import Call, Expr, Func, NumberLit, StringLit
-from appraisal.expr.rules import TYPE_WORDS, describe, retype
+from appraisal.expr.rules import describe, phrases, retype
 from appraisal.expr.types import ExprType
 
 if TYPE_CHECKING:
@@ -69,9 +69,10 @@ def check_call(checker: Checker, node: Call) -> tuple[Expr, ExprType | None]:
     low, high = ARITY[node.func]
     count = len(node.args)
     if count < low or (high is not None and count > high):
-        expected = (
-            f"{low}" if low == high else f"at least {low}" if high is None else f"{low}-{high}"
-        )
+        if low == high:
+            expected = f"{low}"
+        else:
+            expected = f"at least {low}" if high is None else f"{low} or {high}"
         checker.error(
             d.ARGUMENT_COUNT,
             f"{node.func.value}() takes {expected} argument{'s' if expected != '1' else ''},"
@@ -151,10 +152,9 @@ def _want(
             continue
         if kind in allowed or (kind is T.INTEGER and T.NUMBER in allowed):
             continue
-        words = " or ".join(sorted({TYPE_WORDS[a] for a in allowed}))
         checker.error(
             d.OPERAND_TYPES,
-            f"{node.func.value}() needs a {words}, but got {describe(arg, kind)}",
+            f"{node.func.value}() needs {phrases(allowed)}, but got {describe(arg, kind)}",
             arg.span,
             _ARG_HINTS.get((node.func, kind), f"write {SIGNATURES[node.func]}"),
         )

@@ -8,6 +8,7 @@ the business time zone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -45,7 +46,7 @@ TYPE_WORDS = {
 
 _PHRASES = {
     T.NUMBER: "a number",
-    T.INTEGER: "a number",
+    T.INTEGER: "a whole number",
     T.MONEY: "money",
     T.DATE: "a date",
     T.INSTANT: "an instant",
@@ -53,6 +54,14 @@ _PHRASES = {
     T.BOOLEAN: "a condition (true/false)",
     T.NULL: "null",
 }
+
+
+def phrases(kinds: Iterable[ExprType]) -> str:
+    """Several types in words, in a fixed order: ``a date or an instant``."""
+    wanted = set(kinds)
+    if T.NUMBER in wanted:
+        wanted.discard(T.INTEGER)
+    return " or ".join(dict.fromkeys(_PHRASES[k] for k in ExprType if k in wanted))
 
 
 def describe(node: Expr, kind: ExprType) -> str:

@@ -99,8 +99,14 @@ class RoundCents(RoundTo):
 
 @compiles(RoundCents, "sqlite")
 def _round_cents_sqlite(element: RoundCents, compiler: SQLCompiler, **kw: Any) -> str:
-    x, digits = _args(element, compiler, **kw)
-    return f"(ROUND(CAST({x} AS REAL) / 100.0, {digits}) * 100)"
+    # Work in cents with whole-number factors so the float arithmetic stays exact:
+    # round(x, 1) on cents is ROUND(cents / 10.0) * 10, round(x, 3) is ROUND(cents, 1).
+    x, digits_text = _args(element, compiler, **kw)
+    digits = int(digits_text)
+    if digits >= 2:
+        return f"ROUND({x}, {digits - 2})"
+    factor = 10 ** (2 - digits)
+    return f"(ROUND(CAST({x} AS REAL) / {factor}.0) * {factor})"
 
 
 class _Extreme(_Func):
