@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appraisal.cli import cli
@@ -484,6 +484,58 @@ def test_targets_track_actual_sales(db: duckdb.DuckDBPyConnection) -> None:
     assert 0.7 < float(median) < 1.4
 
 
+# ── the same invariants for any seed and end date ───────────────────────────
+
+INVARIANTS = {
+    "refund rows": """select order_id from orders
+        where (status = 'refund') <> (refund_of is not null)
+           or (status = 'refund') <> (amount < 0) or amount = 0""",
+    "refund targets": """select r.order_id from orders r join orders o on o.order_id = r.refund_of
+        where o.customer_id <> r.customer_id or o.ordered_on >= r.ordered_on
+           or o.status <> 'delivered'""",
+    "order dates": """select order_id from orders
+        where promised_on <= ordered_on or delivered_on <= ordered_on""",
+    "credited while employed": """select order_id from orders join staff using (staff_id)
+        where ordered_on < hired_on or ordered_on > coalesce(left_on, ordered_on)""",
+    "customer dates": """select c.customer_id from customers c
+        left join customers r on r.customer_id = c.referred_by
+        where c.churned_on <= c.acquired_on or r.acquired_on >= c.acquired_on""",
+    "stage times": """select opportunity_id from (select opportunity_id, entered_at,
+          lag(entered_at) over (partition by opportunity_id order by entered_at) prev
+        from opportunity_stages) where entered_at <= prev""",
+    "current stage": """select o.opportunity_id from opportunities o join (
+          select opportunity_id, arg_max(stage, entered_at) last from opportunity_stages
+          group by 1) h using (opportunity_id) where o.stage <> h.last""",
+    "contracts": """select contract_id from contracts
+        where ends_on <= starts_on or renewed_on > ends_on""",
+    "manager": """select s.staff_id from staff s left join staff m on m.staff_id = s.manager_id
+        where s.role <> 'sales_director' and m.staff_id is null""",
+    "value ranges": """select survey_id from surveys
+        where satisfaction not between 1 and 5 or nps not between 0 and 10""",
+    "team targets": """select t.subject_id from targets t left join (
+          select s.team, p.period, sum(p.value) total from targets p
+          join staff s on s.staff_id = p.subject_id where p.subject_kind = 'person'
+          group by 1, 2) m on m.team = t.subject_id and m.period = t.period
+        where t.subject_kind = 'team' and t.value is distinct from m.total""",
+}
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    end=st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+)
+def test_invariants_hold_for_any_seed_and_end(seed: int, end: date) -> None:
+    tables = generate(0.001, seed, end)
+    con = duckdb.connect()
+    for name, table in tables.items():
+        con.register(name, table)
+    for name, sql in INVARIANTS.items():
+        assert con.execute(sql).fetchall() == [], name
+    start = con.execute("select min(ordered_on), max(ordered_on) from orders").fetchone()
+    assert start is not None and start[1] <= end and (end - start[0]).days < 731
+
+
 # ── scale and seeds ─────────────────────────────────────────────────────────
 
 
@@ -506,12 +558,11 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 
 def test_same_bytes_from_a_separate_process(tmp_path: Path) -> None:
     write_files(generate(0.005, 3), tmp_path / "here", "jsonl")
-    subprocess.run(
-        [sys.executable, "-m", "appraisal", "generate", "--scale", "0.005", "--seed", "3",
-         "--format", "jsonl", "--out", str(tmp_path / "there")],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    script = (
+        "import sys; from pathlib import Path; from appraisal.demo import generate, write_files; "
+        "write_files(generate(0.005, 3), Path(sys.argv[1]), 'jsonl')"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "there")], check=True)
     assert sha256_of(tmp_path / "here") == sha256_of(tmp_path / "there")
 
 

@@ -22,7 +22,7 @@ from appraisal.demo.timeline import NEVER, Window
 
 ENTERPRISE, SMB, INDIVIDUAL = 0, 1, 2
 SEGMENTS = ("enterprise", "smb", "individual")
-_SEGMENT_SHARE = np.array([0.08, 0.32, 0.60])
+SEGMENT_SHARE = np.array([0.08, 0.32, 0.60])
 _CHURN_PER_YEAR = np.array([0.07, 0.15, 0.25])
 _ACQUISITION_COST = np.array([18_000.0, 2_500.0, 180.0])  # median, yuan
 CUSTOMER_WIDTH = 6
@@ -155,7 +155,7 @@ def build_customers(
     """``size`` customers owned by the staff's seats."""
     size = max(size, MINIMUM_CUSTOMERS)
     acquired = _acquisition_days(rng, size, window)
-    segment = pick(rng, _SEGMENT_SHARE, size)
+    segment = pick(rng, SEGMENT_SHARE, size)
     seat = _seats(rng, staff, segment)
     owner_skill = np.log(staff.skill[staff.seats.first[seat]]) / 0.3
     mood = 0.9 * rng.standard_normal(size) + 0.4 * owner_skill

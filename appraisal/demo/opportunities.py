@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from appraisal.demo import columns as col
 from appraisal.demo.arrays import NO_INDEX, BoolArray, FloatArray, IntArray, ints, pick
-from appraisal.demo.customers import _SEGMENT_SHARE, CustomerFrame
+from appraisal.demo.customers import SEGMENT_SHARE, CustomerFrame
 from appraisal.demo.staff import SALES_REP, StaffFrame
 from appraisal.demo.timeline import DAY, Window, local_day
 from appraisal.store.schema import Stage
@@ -129,12 +129,48 @@ def _open_batch(
         customer=ints(np.concatenate((np.full(prospects, NO_INDEX), upsell_customer))),
         segment=ints(
             np.concatenate(
-                (pick(rng, _SEGMENT_SHARE, prospects), customers.segment[upsell_customer])
+                (pick(rng, SEGMENT_SHARE, prospects), customers.segment[upsell_customer])
             )
         ),
         seat=ints(np.concatenate((prospect_seat, customers.seat[upsell_customer]))),
         created_day=window.sample_days(rng, ints(first), ints(last), seasonal=False),
     )
+
+
+def _stage_times(
+    rng: np.random.Generator, window: Window, gaps: IntArray, acquired: IntArray, created: IntArray
+) -> IntArray:
+    """(rows × 6) entry times: origins timed backwards from the acquisition day, the
+    others forwards from their creation day.  Column 5 is the time after the last stage."""
+    origins = len(acquired)
+    closing = window.business_instants(rng, acquired)
+    backwards = closing[:, None] - np.cumsum(gaps[:origins, ::-1], axis=1)[:, ::-1]
+    start = window.business_instants(rng, created)
+    forwards = start[:, None] + np.cumsum(gaps[origins:], axis=1)
+    return ints(
+        np.concatenate((np.column_stack((backwards, closing)), np.column_stack((start, forwards))))
+    )
+
+
+def _paths(
+    rng: np.random.Generator,
+    skill: FloatArray,
+    origin: BoolArray,
+    prospect: BoolArray,
+    times: IntArray,
+    window: Window,
+) -> tuple[BoolArray, BoolArray]:
+    """Which of the six times happened by the window end, and which opportunities won.
+
+    Moves each closing time (column 5) to just after the last stage reached.
+    """
+    reached_count, won = _progress(rng, skill)
+    reached_count[origin] = FUNNEL
+    won = (won & ~prospect) | origin
+    steps = np.arange(FUNNEL + 1)[None, :]
+    reached = (steps < reached_count[:, None]) | (steps == FUNNEL)
+    times[:, FUNNEL] = times[np.arange(len(skill)), reached_count]
+    return np.asarray(reached & (times < window.end_instant)), won
 
 
 def build_opportunities(
@@ -150,29 +186,12 @@ def build_opportunities(
     batch = _open_batch(rng, window, staff, customers, rest // 2, rest - rest // 2)
     segment = ints(np.concatenate((customers.segment[origin], batch.segment)))
     gaps = _gaps(rng, segment)
-
-    # Origins are timed backwards from the acquisition, the others forwards from creation.
-    closing = window.business_instants(rng, customers.acquired[origin])
-    origin_times = closing[:, None] - np.cumsum(gaps[: len(origin), ::-1], axis=1)[:, ::-1]
-    origin_times = np.column_stack((origin_times, closing))
-    created = window.business_instants(rng, batch.created_day)
-    open_gaps = gaps[len(origin) :]
-    open_times = np.column_stack((created, created[:, None] + np.cumsum(open_gaps, axis=1)))
-    times = ints(np.concatenate((origin_times, open_times)))
-
+    times = _stage_times(rng, window, gaps, customers.acquired[origin], batch.created_day)
     seat = ints(np.concatenate((customers.seat[origin], batch.seat)))
     seller = staff.credited(seat, local_day(times[:, 0]))
-    reached_count, won = _progress(rng, staff.skill[seller])
-    prospect = np.concatenate((np.zeros(len(origin), dtype=bool), batch.customer < 0))
-    is_origin = np.arange(size) < len(origin)
-    reached_count[is_origin] = FUNNEL
-    won = (won & ~prospect) | is_origin
-    steps = np.arange(FUNNEL + 1)[None, :]
-    reached = (steps < reached_count[:, None]) | (steps == FUNNEL)
-    # The closing time is the time after the last stage reached.
-    times[:, FUNNEL] = times[np.arange(size), reached_count]
-    reached &= times < window.end_instant
     customer = ints(np.concatenate((origin, batch.customer)))
+    is_origin = np.arange(size) < len(origin)
+    reached, won = _paths(rng, staff.skill[seller], is_origin, customer < 0, times, window)
     spend = np.where(customer >= 0, customers.spend[np.maximum(customer, 0)], 1.0)
     yuan = _DEAL_YUAN[segment] * rng.lognormal(0.0, 0.7, size) * spend
     order = np.lexsort((np.arange(size), times[:, 0]))

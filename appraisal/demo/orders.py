@@ -17,6 +17,7 @@ from appraisal.demo import columns as col
 from appraisal.demo.arrays import (
     NO_INDEX,
     BoolArray,
+    FloatArray,
     IntArray,
     between,
     ints,
@@ -29,7 +30,10 @@ from appraisal.demo.timeline import NEVER, Window, month_of
 from appraisal.store.schema import OrderStatus
 
 STATUSES = tuple(status.value for status in OrderStatus)
-OPEN, DELIVERED, CANCELLED, REFUND = (STATUSES.index(s) for s in OrderStatus)
+OPEN = STATUSES.index(OrderStatus.OPEN)
+DELIVERED = STATUSES.index(OrderStatus.DELIVERED)
+CANCELLED = STATUSES.index(OrderStatus.CANCELLED)
+REFUND = STATUSES.index(OrderStatus.REFUND)
 ORDER_WIDTH = 8
 REFUND_SHARE = 0.02
 _FREQUENCY = np.array([4.0, 2.2, 1.0])  # relative purchase rate by segment
@@ -98,7 +102,7 @@ def _customers_and_days(
 def _amount_cents(
     rng: np.random.Generator,
     segment: IntArray,
-    factor: np.ndarray,
+    factor: FloatArray,
     day: IntArray,
     window: Window,
 ) -> IntArray:
@@ -114,7 +118,7 @@ def _deliveries(
     rng: np.random.Generator,
     segment: IntArray,
     ordered: IntArray,
-    skill: np.ndarray,
+    skill: FloatArray,
     window: Window,
 ) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
     """Promised a few days out; mostly delivered on time; cancelled or still open otherwise."""

@@ -12,8 +12,9 @@ import numpy as np
 import pyarrow as pa
 
 from appraisal.demo import columns as col
+from appraisal.demo.arrays import BoolArray, ints
 from appraisal.demo.staff import DIRECTOR, LEAD, StaffFrame
-from appraisal.demo.timeline import Window
+from appraisal.demo.timeline import Quarter, Window
 
 STAFF_CRITERIA = ("conduct", "ability", "diligence", "results")
 MANAGER_CRITERIA = (
@@ -29,6 +30,15 @@ _SKILL_WEIGHT = np.array([0.3, 0.5, 0.4, 0.7, 0.5, 0.4, 0.3, 0.6, 0.3, 0.3])
 _PROBATION_DAYS = 30  # people hired in the last month of a quarter are not yet rated
 
 
+def _rated(staff: StaffFrame, quarter: Quarter) -> BoolArray:
+    """People with a manager, in post from a month before the quarter's end to its end."""
+    return np.asarray(
+        (staff.manager >= 0)
+        & (staff.hired <= quarter.last - _PROBATION_DAYS)
+        & (staff.left >= quarter.last)
+    )
+
+
 def ratings_table(rng: np.random.Generator, window: Window, staff: StaffFrame) -> pa.Table:
     """One row per (quarter, person, criterion) for everyone with a manager."""
     people = len(staff.role)
@@ -39,17 +49,10 @@ def ratings_table(rng: np.random.Generator, window: Window, staff: StaffFrame) -
     applies = np.column_stack(
         [np.ones(people, dtype=bool)] * len(STAFF_CRITERIA) + [manages] * len(MANAGER_CRITERIA)
     )
-    period_parts: list[np.ndarray] = []
-    person_parts: list[np.ndarray] = []
-    criterion_parts: list[np.ndarray] = []
-    tenth_parts: list[np.ndarray] = []
-    for quarter_index, quarter in enumerate(window.closed_quarters()):
-        rated = (
-            (staff.manager >= 0)
-            & (staff.hired <= quarter.last - _PROBATION_DAYS)
-            & (staff.left >= quarter.last)
-        )
-        person, criterion = np.nonzero(rated[:, None] & applies)
+    quarters = window.closed_quarters()
+    blocks = [np.zeros((0, 4), dtype=np.int64)]  # rows of (quarter, person, criterion, tenths)
+    for index, quarter in enumerate(quarters):
+        person, criterion = np.nonzero(_rated(staff, quarter)[:, None] & applies)
         score = (
             3.6
             + _SKILL_WEIGHT[criterion] * skill[person]
@@ -57,22 +60,17 @@ def ratings_table(rng: np.random.Generator, window: Window, staff: StaffFrame) -
             + leniency[staff.manager[person]]
             + 0.2 * rng.standard_normal(len(person))
         )
-        tenth_parts.append(np.round(np.clip(score, 1.0, 5.0) * 10).astype(np.int64))
-        period_parts.append(np.full(len(person), quarter_index))
-        person_parts.append(person)
-        criterion_parts.append(criterion)
-    codes = tuple(q.code for q in window.closed_quarters())
-    person = np.concatenate(person_parts or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
-    criterion = np.concatenate(criterion_parts or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
-    period = np.concatenate(period_parts or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
-    tenths = np.concatenate(tenth_parts or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+        tenths = np.round(np.clip(score, 1.0, 5.0) * 10)
+        blocks.append(np.column_stack((np.full(len(person), index), person, criterion, tenths)))
+    rows = ints(np.concatenate(blocks))
+    person = ints(rows[:, 1])
     return col.entity_table(
         "ratings",
         {
             "staff_id": col.refer(staff.ids, person),
-            "period": col.codes(codes, period),
-            "criterion": col.codes(CRITERIA, criterion),
+            "period": col.codes(tuple(q.code for q in quarters), ints(rows[:, 0])),
+            "criterion": col.codes(CRITERIA, ints(rows[:, 2])),
             "rater_id": col.refer(staff.ids, staff.manager[person]),
-            "score": col.decimals(tenths * 1_000),
+            "score": col.decimals(ints(rows[:, 3]) * 1_000),
         },
     )
