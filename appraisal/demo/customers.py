@@ -108,7 +108,7 @@ def _acquisition_days(rng: np.random.Generator, size: int, window: Window) -> In
 
 
 def _seats(rng: np.random.Generator, staff: StaffFrame, segment: IntArray) -> IntArray:
-    """Enterprise accounts go to account managers; others to anyone, AMs twice as often."""
+    """Enterprise accounts go to account managers; others to anyone, AMs 2.5 times as often."""
     seats = staff.seats
     is_manager = seats.role == ACCOUNT_MANAGER
     weight = np.where(is_manager, 2.5, 1.0) * staff.skill[seats.first]

@@ -33,7 +33,7 @@ _CATEGORY_MIX = np.array([[0.3, 0.2, 0.15, 0.35], [0.2, 0.35, 0.3, 0.15]])  # ot
 _TICKETS_BY_SEGMENT = np.array([3.0, 1.5, 0.7])
 TICKET_WIDTH = 7
 SURVEY_WIDTH = 6
-# Latent cut points giving roughly 4% / 8% / 20% / 38% / 30% for scores 1..5.
+# Latent cut points giving about 5% / 7% / 17% / 34% / 36% for scores 1..5.
 _SATISFACTION_CUTS = np.array([-1.6, -1.05, -0.3, 0.7])
 
 
