@@ -6,6 +6,9 @@ SQLite and PostgreSQL.  Other SQLAlchemy dialects work where their SQL does.
 
 from __future__ import annotations
 
+import atexit
+import gc
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +18,21 @@ from appraisal.errors import ConfigError
 from appraisal.store.schema import Base
 
 SUPPORTED = ("duckdb", "sqlite", "postgresql")
+
+_OPEN_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@atexit.register
+def _dispose_open_engines() -> None:
+    """Close pooled connections before the interpreter tears down.
+
+    A DuckDB connection still pooled, or held in a reference cycle, at shutdown
+    makes its bindings print reference-leak warnings; disposing and collecting
+    first keeps the exit clean.
+    """
+    for engine in list(_OPEN_ENGINES):
+        engine.dispose()
+    gc.collect()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,6 +64,8 @@ def connect(url: str) -> Engine:
         raise ConfigError(f"no driver for database URL {parsed!r}: {exc}{hint}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    _OPEN_ENGINES.add(engine)
+    weakref.finalize(engine, engine.pool.dispose)  # an engine dropped without dispose()
     return engine
 
 
