@@ -114,7 +114,8 @@ def schema_command(out_dir: Path, check: bool) -> None:
         ]
         if stale:
             raise UserError(
-                f"out of date in {out_dir}: {', '.join(stale)} (run: appraisal schema --out {out_dir})"
+                f"out of date in {out_dir}: {', '.join(stale)} "
+                f"(run: appraisal schema --out {out_dir})"
             )
         click.echo(f"{out_dir}: up to date")
         return

@@ -35,6 +35,7 @@ from appraisal.spec.models import (
 )
 from appraisal.spec.scopes import indicator_scope
 from appraisal.spec.yaml_loader import DocPath, LoadedDocument
+from appraisal.store.schema import ENTITIES
 
 NUMERIC_RESULT = frozenset({ExprType.NUMBER, ExprType.INTEGER, ExprType.MONEY})
 ANY_VALUE = frozenset(
@@ -80,6 +81,8 @@ def _subject_indicators(ruleset: RuleSet, *subjects: SubjectKind) -> list[AnyInd
 
 
 def _aggregate_sites(indicator: AggregateIndicator, path: DocPath) -> Iterator[ExpressionSite]:
+    if indicator.entity not in ENTITIES:
+        return  # an unknown entity is reported by the validator; nothing resolves in it
     rows = EntityScope(indicator.entity)
     any_type = indicator.aggregate is Aggregation.COUNT_DISTINCT
     if indicator.per is not None:

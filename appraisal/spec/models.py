@@ -737,7 +737,8 @@ class ImprovementRule(Model):
     when: Condition
     action: Text
     owner: Code
-    """``self`` (the subject), ``manager`` (their manager) or a staff role code."""
+    """``self`` (the person appraised), ``manager`` (their manager; for a client, the
+    account manager who owns it, ``customers.owner_id``) or a staff role code."""
     due_in_days: Annotated[StrictInt, Field(ge=1, le=366)]
     follow_up: FollowUp | None = None
 

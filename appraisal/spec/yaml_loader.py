@@ -22,7 +22,9 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
 
 from appraisal.errors import Issue, IssueLevel, SourceSpan
 
@@ -139,13 +141,15 @@ def _mark_issue(file: str, code: str, message: str, mark: Any, hint: str = "") -
     return _issue(file, code, message, line, column, hint)
 
 
-def _prescan(text: str, file: str) -> list[Issue]:
-    """Refuse anchors, aliases, tags, extra documents and deep nesting from the events."""
+def _prescan(text: str, file: str) -> tuple[list[Any], list[Issue]]:
+    """Read the event stream once; refuse anchors, aliases, tags, extra documents, deep nesting."""
     issues: list[Issue] = []
+    events: list[Any] = []
     depth = 0
     documents = 0
     try:
         for event in yaml.parse(text, Loader=RuleLoader):
+            events.append(event)
             mark = event.start_mark
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
@@ -182,11 +186,12 @@ def _prescan(text: str, file: str) -> list[Issue]:
                     )
                 tag = getattr(event, "tag", None)
                 if tag is not None and tag != "!":
+                    shown = tag.replace("tag:yaml.org,2002:", "!!")
                     issues.append(
                         _mark_issue(
                             file,
                             "Y004",
-                            f"tags ({tag}) are not allowed in rule files",
+                            f"tags ({shown}) are not allowed in rule files",
                             mark,
                             "remove the tag; quote the value if it must be text",
                         )
@@ -199,18 +204,71 @@ def _prescan(text: str, file: str) -> list[Issue]:
                                 file, "Y007", f"nesting deeper than {MAX_DEPTH} levels", mark
                             )
                         )
-                        return issues
+                        return events, issues
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         issues.append(_syntax_issue(file, exc))
-    return issues
+    return events, issues
+
+
+class _Replay(Composer, BaseResolver):
+    """Composes nodes from already-checked events, resolving scalars like RuleLoader."""
+
+    def __init__(self, events: list[Any]) -> None:
+        Composer.__init__(self)
+        BaseResolver.__init__(self)
+        self.yaml_implicit_resolvers = RuleLoader.yaml_implicit_resolvers
+        self._events = events
+        self._position = 0
+
+    def check_event(self, *choices: Any) -> bool:
+        if self._position >= len(self._events):
+            return False
+        return not choices or isinstance(self._events[self._position], choices)
+
+    def peek_event(self) -> Any:
+        return self._events[self._position]
+
+    def get_event(self) -> Any:
+        event = self._events[self._position]
+        self._position += 1
+        return event
+
+
+_PLAIN_WORDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "expected <block end>",
+        "this line is indented differently from the lines around it",
+        "indent keys of the same mapping by the same number of spaces",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a ': ' where no key is expected",
+        "quote text that contains ': ', or start a new line for a nested mapping",
+    ),
+    (
+        "found character '\\t' that cannot start any token",
+        "a tab character; YAML is indented with spaces only",
+        "replace tabs with spaces",
+    ),
+    ("could not find expected ':'", "a key without ':'", "write key: value"),
+    ("found unexpected end of stream", "a quote or bracket is not closed", "close it"),
+    (
+        "expected ',' or '}'",
+        "a '{...}' mapping is not closed properly",
+        'quote values that contain commas, e.g. en: "A, B"',
+    ),
+)
 
 
 def _syntax_issue(file: str, exc: yaml.MarkedYAMLError) -> Issue:
     problem = exc.problem or "invalid YAML"
-    context = f" {exc.context}" if exc.context else ""
     mark = exc.problem_mark or exc.context_mark
+    for needle, words, hint in _PLAIN_WORDS:
+        if needle in problem:
+            return _mark_issue(file, "Y001", f"YAML syntax error: {words}", mark, hint)
+    context = f" {exc.context}" if exc.context else ""
     return _mark_issue(file, "Y001", f"YAML syntax error: {problem}{context}", mark)
 
 
@@ -323,16 +381,13 @@ def load_yaml(text: str, file: str) -> tuple[LoadedDocument | None, tuple[Issue,
                 file, "Y006", f"file is {size} bytes; rule files are limited to {MAX_BYTES}", 1, 0
             ),
         )
-    issues = _prescan(text, file)
+    events, issues = _prescan(text, file)
     if issues:
         return None, tuple(issues)
-    loader = RuleLoader(text)
     try:
-        node = loader.get_single_node()
+        node = _Replay(events).get_single_node()
     except yaml.MarkedYAMLError as exc:
         return None, (_syntax_issue(file, exc),)
-    finally:
-        loader.dispose()
     if node is None:
         return None, (_issue(file, "Y010", "the file is empty; expected a rule set mapping", 1, 0),)
     builder = _Builder(file, text)

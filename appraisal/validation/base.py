@@ -90,5 +90,9 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 def fmt(value: Decimal) -> str:
     """A decimal as a person writes it: 100, 95.5 (no exponent, no trailing zeros)."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
+
+
+def fmt_ratio(value: Decimal) -> str:
+    """A fraction as the percentage it was most likely written as: 0.8 → 80%."""
+    return f"{fmt(value * 100)}%"

@@ -7,11 +7,12 @@ at the field concerned.  Codes are stable (documented in docs/rule-language.md).
 from __future__ import annotations
 
 import graphlib
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from appraisal.errors import Issue
-from appraisal.spec.enums import Aggregation, Direction, SubjectKind, Unit
+from appraisal.spec.enums import Aggregation, Basis, Direction, SubjectKind, Unit
 from appraisal.spec.models import (
     AggregateIndicator,
     AttainmentIndicator,
@@ -33,7 +34,7 @@ from appraisal.spec.models import (
     WorstInTeam,
 )
 from appraisal.spec.yaml_loader import DocPath
-from appraisal.validation.base import ValidationContext, did_you_mean, fmt
+from appraisal.validation.base import ValidationContext, did_you_mean, fmt, fmt_ratio
 
 DUPLICATE_ID = "V001"
 UNKNOWN_REFERENCE = "V002"
@@ -174,7 +175,10 @@ class IndicatorRefsResolveRule:
             codes = {b.code for b in table.bands}
             for code, path in tier_references(card, c):
                 if code not in codes:
-                    message = f"unknown tier '{code}' (tier table '{table.id}' has {', '.join(b.code for b in table.bands)})"
+                    message = (
+                        f"unknown tier '{code}' (tier table '{table.id}' "
+                        f"has {', '.join(b.code for b in table.bands)})"
+                    )
                     issues.append(
                         ctx.issue(UNKNOWN_REFERENCE, message, path, did_you_mean(code, codes))
                     )
@@ -263,10 +267,11 @@ class WeightsSumTo100Rule:
             if shares != HUNDRED:
                 path: DocPath = ("scorecards", c, "sections")
                 detail = " + ".join(fmt(s.share) for s in card.sections)
+                detail = f" ({detail})" if len(card.sections) > 1 else ""
                 issues.append(
                     ctx.issue(
                         WEIGHTS_NOT_100,
-                        f"section shares sum to {fmt(shares)} ({detail}), expected exactly 100",
+                        f"section shares sum to {fmt(shares)}{detail}, expected exactly 100",
                         path,
                         _balance_hint(shares),
                         at_key=True,
@@ -279,7 +284,8 @@ class WeightsSumTo100Rule:
                     issues.append(
                         ctx.issue(
                             WEIGHTS_NOT_100,
-                            f"weights of section '{section.id}' sum to {fmt(total)} ({detail}), expected exactly 100",
+                            f"weights of section '{section.id}' sum to "
+                            f"{fmt(total)} ({detail}), expected exactly 100",
                             ("scorecards", c, "sections", s, "items"),
                             _balance_hint(total),
                             at_key=True,
@@ -320,7 +326,7 @@ def band_problems(
         problems.append(
             (last, f"the highest band {labels[last]} must be open above", "leave out its max")
         )
-    for a, b in zip(order, order[1:], strict=False):
+    for a, b in itertools.pairwise(order):
         high, low = bands[a][1], bands[b][0]
         if high is None or low is None:
             continue
@@ -336,7 +342,8 @@ def band_problems(
             problems.append(
                 (
                     b,
-                    f"band {labels[b]} overlaps band {labels[a]} between {fmt(low)} and {fmt(high)}",
+                    f"band {labels[b]} overlaps band {labels[a]} "
+                    f"between {fmt(low)} and {fmt(high)}",
                     f"set its min to {fmt(high)}",
                 )
             )
@@ -465,7 +472,8 @@ class UnitsConsistentRule:
                 issues.append(
                     ctx.issue(
                         UNIT_MISMATCH,
-                        f"unit '{indicator.unit.value}' does not fit {_definition(indicator)}; expected {words}",
+                        f"unit '{indicator.unit.value}' does not fit "
+                        f"{_definition(indicator)}; expected {words}",
                         path,
                     )
                 )
@@ -555,12 +563,13 @@ def _linear_direction(
     if scoring.stretch is not None:
         points.append(("stretch", scoring.stretch))
     issues: list[Issue] = []
-    for (name_a, a), (name_b, b) in zip(points, points[1:], strict=False):
+    show = fmt_ratio if scoring.basis is Basis.OF_TARGET else fmt
+    for (name_a, a), (name_b, b) in itertools.pairwise(points):
         rising = b.at > a.at
         if (direction is Direction.HIGHER) != rising or a.at == b.at:
             better = "above" if direction is Direction.HIGHER else "below"
             message = (
-                f"{name_b} at {fmt(b.at)} must lie {better} {name_a} at {fmt(a.at)} "
+                f"{name_b} at {show(b.at)} must lie {better} {name_a} at {show(a.at)} "
                 f"for a {direction.value}-is-better indicator"
             )
             issues.append(
@@ -569,15 +578,24 @@ def _linear_direction(
                 )
             )
         if b.score < a.score:
-            message = f"{name_b} scores {fmt(b.score)}, less than {name_a} ({fmt(a.score)}); scores must not fall as results improve"
+            message = (
+                f"{name_b} scores {fmt(b.score)}, less than {name_a} "
+                f"({fmt(a.score)}); scores must not fall as results improve"
+            )
             issues.append(ctx.issue(DIRECTION_MISMATCH, message, (*path, name_b, "score")))
     return issues
 
 
 def _direction_hint(direction: Direction) -> str:
     if direction is Direction.LOWER:
-        return "for lower-is-better, put the threshold above the target (e.g. threshold at 150%, stretch at 80%)"
-    return "for higher-is-better, put the threshold below the target (e.g. threshold at 80%, stretch at 120%)"
+        return (
+            "for lower-is-better, put the threshold above the "
+            "target (e.g. threshold at 150%, stretch at 80%)"
+        )
+    return (
+        "for higher-is-better, put the threshold below the "
+        "target (e.g. threshold at 80%, stretch at 120%)"
+    )
 
 
 def _bands_direction(
@@ -588,8 +606,8 @@ def _bands_direction(
         key=lambda k: (scoring.bands[k].min is not None, scoring.bands[k].min or 0),
     )
     scores = [scoring.bands[k].score for k in order]
-    rising = all(b >= a for a, b in zip(scores, scores[1:], strict=False))
-    falling = all(b <= a for a, b in zip(scores, scores[1:], strict=False))
+    rising = all(b >= a for a, b in itertools.pairwise(scores))
+    falling = all(b <= a for a, b in itertools.pairwise(scores))
     ok = rising if direction is Direction.HIGHER else falling
     if ok:
         return []

@@ -48,9 +48,6 @@ class ExpressionsTypeCheckRule:
         """Expression issues, moved to their line and column in the rule file."""
         issues: list[Issue] = []
         for site in expression_sites(ruleset):
-            entity = _site_entity(ruleset, site.path)
-            if entity is not None and entity not in ENTITIES:
-                continue  # the unknown entity is reported once by SourceColumnsExistRule
             tree, found = parse_with_issues(site.text)
             if tree is not None:
                 checked = check(tree, site.scope, expect=site.expect)
@@ -101,13 +98,6 @@ def _unit_of_result(
         message = f"the unit is money, but the {what} gives a plain number"
         hint = "money is not a count: sum or average an amount column"
     return [ctx.issue(UNIT_MISMATCH, message, (*path[:2], "unit"), hint)]
-
-
-def _site_entity(ruleset: RuleSet, path: DocPath) -> str | None:
-    if path[0] != "indicators" or not isinstance(path[1], int):
-        return None
-    indicator = ruleset.indicators[path[1]]
-    return indicator.entity if isinstance(indicator, AggregateIndicator) else None
 
 
 class SourceColumnsExistRule:
@@ -164,7 +154,8 @@ def _link(ctx: ValidationContext, indicator: AggregateIndicator, path: DocPath) 
     if ref.info.references != wanted and own != wanted:
         message = (
             f"link '{indicator.link}' must lead to {_SUBJECT_WORDS[indicator.subject]} "
-            f"for a {indicator.subject.value} indicator, but it is {ref.info.en.lower()}"
+            f"for a {indicator.subject.value} indicator, but it leads to "
+            f"{_target_words(ref.info.references or own)}"
         )
         issues.append(ctx.issue(BAD_LINK, message, where, _link_hint(indicator)))
     if indicator.subject is SubjectKind.TEAM and indicator.team_by is None:
@@ -176,15 +167,26 @@ def _link(ctx: ValidationContext, indicator: AggregateIndicator, path: DocPath) 
     return issues
 
 
+def _target_words(target: str) -> str:
+    if target == "staff.staff_id":
+        return "a staff id"
+    if target == "customers.customer_id":
+        return "a customer id"
+    return f"{target} (neither a staff nor a customer id)"
+
+
 def _link_hint(indicator: AggregateIndicator) -> str:
+    """The shortest column paths from the entity that do lead to the subject."""
     wanted = _SUBJECT_TARGET[indicator.subject]
-    candidates = [
-        ".".join(p)
-        for p in column_paths(indicator.entity, depth=1)
-        if (ref := resolve_column_path(indicator.entity, p)) is not None
-        and (ref.info.references == wanted or f"{ref.entity}.{ref.column}" == wanted)
-    ]
-    return "candidates: " + ", ".join(candidates[:6]) if candidates else ""
+    candidates = []
+    for path in column_paths(indicator.entity, depth=1):
+        ref = resolve_column_path(indicator.entity, path)
+        if ref is None or (ref.via and f"{ref.entity}.{ref.column}" == wanted):
+            continue  # staff.staff_id is staff_id again
+        if ref.info.references == wanted or f"{ref.entity}.{ref.column}" == wanted:
+            candidates.append(".".join(path))
+    candidates.sort(key=lambda c: (c.count("."), c))
+    return "candidates: " + ", ".join(candidates[:3]) if candidates else ""
 
 
 def _window(ctx: ValidationContext, indicator: AggregateIndicator, path: DocPath) -> list[Issue]:

@@ -3,6 +3,7 @@ improvement rules, segmentation, and the rule set's own metadata."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 from appraisal.errors import Issue
@@ -29,7 +30,7 @@ from appraisal.spec.models import (
     WorstInTeam,
 )
 from appraisal.spec.yaml_loader import DocPath
-from appraisal.validation.base import ValidationContext, did_you_mean, fmt
+from appraisal.validation.base import ValidationContext, fmt
 
 BAD_SCORING = "V020"
 BAD_GATE = "V021"
@@ -56,7 +57,10 @@ class ScoringParametersRule:
                     path: DocPath = ("scorecards", c, "sections", s, "items", i, "scoring")
                     issues.extend(_scoring(ctx, item.scoring, path))
                     if isinstance(item.scoring, ScaleScoring) and item.indicator not in ratings:
-                        message = f"scale scoring maps a rating scale, but '{item.indicator}' is not a rating"
+                        message = (
+                            "scale scoring maps a rating scale, "
+                            f"but '{item.indicator}' is not a rating"
+                        )
                         issues.append(ctx.issue(BAD_SCORING, message, (*path, "method")))
         for k, indicator in enumerate(ruleset.indicators):
             if isinstance(indicator, RatingIndicator):
@@ -68,7 +72,10 @@ class ScoringParametersRule:
                     issues.append(ctx.issue(BAD_SCORING, message, ("indicators", k, "scale")))
                 for a, anchor in enumerate(scale.anchors):
                     if not scale.min <= anchor.value <= scale.max:
-                        message = f"anchor {fmt(anchor.value)} is outside the scale {fmt(scale.min)}–{fmt(scale.max)}"
+                        message = (
+                            f"anchor {fmt(anchor.value)} is outside the "
+                            f"scale {fmt(scale.min)}–{fmt(scale.max)}"
+                        )
                         issues.append(
                             ctx.issue(
                                 BAD_SCORING,
@@ -101,7 +108,10 @@ def _scoring(ctx: ValidationContext, scoring: AnyScoring, path: DocPath) -> list
         message = f"floor {fmt(scoring.floor)} must be below cap {fmt(scoring.cap)}"
         issues.append(ctx.issue(BAD_SCORING, message, (*path, "floor")))
     elif isinstance(scoring, PassFailScoring) and scoring.pass_score < scoring.fail_score:
-        message = f"pass_score {fmt(scoring.pass_score)} is less than fail_score {fmt(scoring.fail_score)}"
+        message = (
+            f"pass_score {fmt(scoring.pass_score)} is less "
+            f"than fail_score {fmt(scoring.fail_score)}"
+        )
         issues.append(ctx.issue(BAD_SCORING, message, (*path, "pass_score")))
     return issues
 
@@ -237,13 +247,15 @@ class ImprovementRulesRule:
 def _owner(
     ctx: ValidationContext, rule: ImprovementRule, roles: set[str], path: DocPath
 ) -> list[Issue]:
-    if rule.owner in OWNER_WORDS or rule.owner in roles:
+    """Owners are company role codes we cannot list; only near-misses of known ones warn."""
+    known = {*OWNER_WORDS, *roles}
+    if rule.owner in known:
         return []
-    known = [*OWNER_WORDS, *sorted(roles)]
-    message = f"owner '{rule.owner}' is neither self, manager nor a role appraised here"
-    return [
-        ctx.warning(BAD_IMPROVEMENT, message, (*path, "owner"), did_you_mean(rule.owner, known))
-    ]
+    close = difflib.get_close_matches(rule.owner, sorted(known), n=1, cutoff=0.75)
+    if not close:
+        return []
+    message = f"owner '{rule.owner}' is not a known owner"
+    return [ctx.warning(BAD_IMPROVEMENT, message, (*path, "owner"), f"did you mean '{close[0]}'?")]
 
 
 def _condition(
@@ -259,7 +271,8 @@ def _condition(
         scored = condition.measure is not ScoreMeasure.VALUE
         if condition.indicator is not None and scored and condition.indicator not in items:
             message = (
-                f"'{condition.indicator}' has no {condition.measure.value} on scorecard '{card.id}' "
+                f"'{condition.indicator}' has no "
+                f"{condition.measure.value} on scorecard '{card.id}' "
                 "(it is not one of its items)"
             )
             issues.append(ctx.issue(BAD_IMPROVEMENT, message, (*where, "indicator")))
@@ -282,14 +295,20 @@ class SegmentationRule:
             last = len(segmentation.segments) - 1
             for k, segment in enumerate(segmentation.segments):
                 if k < last and segment.when is None:
-                    message = f"segment '{segment.code}' has no condition, so later segments are never reached"
+                    message = (
+                        f"segment '{segment.code}' has no condition, "
+                        "so later segments are never reached"
+                    )
                     issues.append(
                         ctx.issue(
                             BAD_SEGMENTATION, message, (*base, "segments", k), "give it when: ..."
                         )
                     )
                 if k == last and segment.when is not None:
-                    message = f"the last segment '{segment.code}' must have no condition: it catches every other client"
+                    message = (
+                        f"the last segment '{segment.code}' must have "
+                        "no condition: it catches every other client"
+                    )
                     issues.append(
                         ctx.issue(
                             BAD_SEGMENTATION,
@@ -340,7 +359,10 @@ class MetadataRule:
         meta = ruleset.metadata
         issues = []
         if meta.effective_to is not None and meta.effective_to <= meta.effective_from:
-            message = f"effective_to {meta.effective_to} is not after effective_from {meta.effective_from}"
+            message = (
+                f"effective_to {meta.effective_to} is not "
+                f"after effective_from {meta.effective_from}"
+            )
             issues.append(ctx.issue(BAD_METADATA, message, ("metadata", "effective_to")))
         if meta.changelog and meta.version not in {e.version for e in meta.changelog}:
             message = f"version {meta.version} has no changelog entry"

@@ -139,7 +139,10 @@ def _roles(
     if not target.by_role:
         return []
     if indicator.subject is not SubjectKind.PERSON:
-        message = f"by_role applies to person indicators; '{indicator.id}' is about a {indicator.subject.value}"
+        message = (
+            "by_role applies to person indicators; "
+            f"'{indicator.id}' is about a {indicator.subject.value}"
+        )
         return [ctx.issue(BAD_TARGET, message, (*path, "by_role"), at_key=True)]
     issues = []
     for role in target.by_role:
@@ -171,7 +174,10 @@ def _values(
         if isinstance(indicator, RatingIndicator):
             scale = indicator.scale
             if not scale.min <= value <= scale.max:
-                message = f"target {fmt(value)} is outside the rating scale {fmt(scale.min)}–{fmt(scale.max)}"
+                message = (
+                    f"target {fmt(value)} is outside the rating "
+                    f"scale {fmt(scale.min)}–{fmt(scale.max)}"
+                )
                 issues.append(ctx.issue(BAD_TARGET, message, (*path, *where)))
     return issues
 
@@ -287,7 +293,8 @@ def _above_baseline(ctx: ValidationContext, target: TargetRule, path: DocPath) -
     for value, where in _target_values(target):
         if value > baseline.value * ratio:
             message = (
-                f"target {fmt(value)} is more than {fmt(ratio)}× the baseline {fmt(baseline.value)} "
+                f"target {fmt(value)} is more than {fmt(ratio)}× "
+                f"the baseline {fmt(baseline.value)} "
                 "(SMART: achievable)"
             )
             issues.append(ctx.warning(SMART_GAP, message, (*path, *where)))

@@ -70,7 +70,24 @@ def check_document(document: LoadedDocument) -> tuple[Issue, ...]:
     issues: list[Issue] = []
     for error in errors:
         issues.extend(_issues_for(error, document))
-    return tuple(issues)
+    return tuple(_merge_misspellings(issues))
+
+
+def _merge_misspellings(issues: list[Issue]) -> list[Issue]:
+    """A misspelt key is one mistake: drop "missing 'weight'" when 'wieght' is reported."""
+    suggested = {
+        (issue.path.rsplit(".", 1)[0], issue.hint)
+        for issue in issues
+        if issue.code == UNKNOWN_KEY and "." in issue.path
+    }
+    kept = []
+    for issue in issues:
+        if issue.code == MISSING_KEY:
+            key = issue.message.split("'")[1]
+            if (issue.path, f"did you mean '{key}'?") in suggested:
+                continue
+        kept.append(issue)
+    return kept
 
 
 def _issues_for(error: ValidationError, document: LoadedDocument) -> Iterator[Issue]:
