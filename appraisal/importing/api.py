@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.engine import Connection, Engine
@@ -32,6 +33,7 @@ from appraisal.importing.headers import HeaderMap, map_headers
 from appraisal.importing.integrity import reference_failures
 from appraisal.importing.messages import reference_findings
 from appraisal.importing.quarantine import PendingFile, entries, write_pending
+from appraisal.importing.raw import SourceError
 from appraisal.importing.report import Counts, ImportProgress, ImportReport, SourceReport
 from appraisal.importing.sources import Input, open_inputs, resolve_entity
 from appraisal.importing.staging import OK, POS, SRC, create_stage, drop_stage, load_stage
@@ -95,19 +97,16 @@ def _open_all(
     for path in paths:
         try:
             inputs = open_inputs(path, forced, encoding)
-        except IssuesError as exc:
+        except SourceError as exc:
             issues.extend(exc.issues)
-            continue
-        except UserError as exc:
-            issues.extend(getattr(exc, "issues", ()))
             continue
         finally:
             steps.finished("read", str(path))
         for item in inputs:
             try:
                 opened.append((item, map_headers(entity_spec(item.entity), item.raw)))
-            except UserError as exc:
-                issues.extend(getattr(exc, "issues", ()))
+            except SourceError as exc:
+                issues.extend(exc.issues)
     if issues:
         raise IssuesError(sorted(issues, key=Issue.sort_key))
     return opened
@@ -131,9 +130,12 @@ def _check_entity(
 
 def _staged_rows(batch: _EntityBatch) -> pa.Table:
     typed = pa.concat_tables([source.typed for source in batch.sources]).combine_chunks()
-    positions = pa.array(range(batch.num_rows), pa.int64())
+    positions = pa.array(np.arange(batch.num_rows, dtype=np.int64))
     sources = pa.array(
-        [source.index for source in batch.sources for _ in range(source.num_rows)], pa.int32()
+        np.repeat(
+            np.array([s.index for s in batch.sources], dtype=np.int32),
+            [s.num_rows for s in batch.sources],
+        )
     )
     bad = pc.is_in(positions, value_set=findings.rejected_positions(batch.findings))
     return (

@@ -17,8 +17,8 @@ from appraisal.importing import findings
 from appraisal.importing.entities import REFUND_STATUS, ColumnSpec, EntitySpec
 from appraisal.importing.headers import HeaderMap
 from appraisal.importing.parsing import (
-    NULL_TEXT,
     mask,
+    null_text,
     parse_column,
     problem,
     typed_null,
@@ -62,7 +62,10 @@ def trimmed(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     stripped = pc.utf8_trim_whitespace(column)
-    return pc.if_else(mask(pc.equal(stripped, "")), NULL_TEXT, stripped)
+    empty = mask(pc.equal(pc.binary_length(stripped), 0))
+    if not pc.any(empty).as_py():
+        return stripped
+    return pc.if_else(empty, null_text(), stripped)
 
 
 def check_source(
@@ -88,7 +91,7 @@ def check_source(
         prefix = f"{raw.headers[position].strip()}: "
         base = order * ORDER_STEP
         if column.info.required:
-            empty = pc.if_else(mask(pc.is_null(text)), "required but empty", NULL_TEXT)
+            empty = pc.if_else(mask(pc.is_null(text)), "required but empty", null_text())
             found.append(findings.from_problems(empty, offset, base + ORDER_REQUIRED, prefix))
         parsed = parse_column(column, text, timezone)
         found.append(findings.from_problems(parsed.problems, offset, base + ORDER_TYPE, prefix))

@@ -56,7 +56,7 @@ def read_csv(path: Path, encoding: str | None = None) -> RawTable:
     """Read a CSV file: header, text cells, source lines and ragged rows."""
     source = SourceRef(path, "csv")
     data, used = to_utf8(path.read_bytes(), source, encoding)
-    if not data.strip():
+    if not data or data.isspace():
         raise SourceError(file_issue(source, "IMP007", "the file is empty; expected a header row"))
     parsed = _arrow_parse(data)
     layout = _layout(data, parsed) if parsed is not None else None

@@ -2,13 +2,15 @@
 
 Which of two rows with the same id is right cannot be known, so neither is
 loaded; each names where the others are.  Keys are compared on their parsed
-values (``Won`` and ``won`` are the same stage).
+values (``Won`` and ``won`` are the same stage).  Finding repeated keys is one
+hash aggregation; messages are built for the repeated rows only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -21,26 +23,8 @@ ORDER_DUPLICATE = 1_000_000
 SHOWN_OTHERS = 5
 
 
-def _locations(source: CheckedSource, several: bool) -> pa.Array:
-    where = f"{source.raw.source.display} " if several else ""
-    lines = pc.cast(source.raw.lines, pa.string())
-    return pc.binary_join_element_wise(f"{where}{source.raw.source.row_word} ", lines, "")
-
-
-def _key_text(spec: EntitySpec, source: CheckedSource) -> pa.Array:
-    parts = [pc.fill_null(source.text.column(k), "") for k in spec.key]
-    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, " / ")
-    return quoted(joined)
-
-
-def _label(spec: EntitySpec, source: CheckedSource) -> str:
-    if len(spec.key) == 1:
-        return source.label(spec.key[0])
-    return "key (" + ", ".join(source.label(k) for k in spec.key) + ")"
-
-
-def _rows(spec: EntitySpec, sources: Sequence[CheckedSource]) -> pa.Table:
-    several = len(sources) > 1
+def _keys(spec: EntitySpec, sources: Sequence[CheckedSource]) -> pa.Table:
+    """Key values, position and input of every row with a complete key."""
     tables = []
     for source in sources:
         n = source.num_rows
@@ -48,10 +32,8 @@ def _rows(spec: EntitySpec, sources: Sequence[CheckedSource]) -> pa.Table:
             pa.table(
                 {
                     **{f"k{i}": source.typed.column(k) for i, k in enumerate(spec.key)},
-                    "pos": pa.array(range(source.offset, source.offset + n), pa.int64()),
-                    "loc": _locations(source, several),
-                    "shown": _key_text(spec, source),
-                    "label": pa.array([_label(spec, source)] * n, pa.string()),
+                    "pos": pa.array(np.arange(source.offset, source.offset + n, dtype=np.int64)),
+                    "src": pa.array(np.full(n, source.index, dtype=np.int32)),
                 }
             )
         )
@@ -62,18 +44,46 @@ def _rows(spec: EntitySpec, sources: Sequence[CheckedSource]) -> pa.Table:
     return rows.filter(mask(complete))
 
 
+def _describe(spec: EntitySpec, sources: Sequence[CheckedSource], members: pa.Table) -> pa.Table:
+    """Per repeated row: where it is (``loc``), its key as written and its key's label."""
+    several = len(sources) > 1
+    parts = []
+    for source in sources:
+        mine = members.filter(mask(pc.equal(members.column("src"), source.index)))
+        local = pc.subtract(mine.column("pos"), source.offset)
+        where = f"{source.raw.source.display} " if several else ""
+        lines = pc.cast(pc.take(source.raw.lines, local), pa.string())
+        key_text = [pc.fill_null(pc.take(source.text.column(k), local), "") for k in spec.key]
+        shown = key_text[0] if len(key_text) == 1 else pc.binary_join_element_wise(*key_text, " / ")
+        label = (
+            source.label(spec.key[0])
+            if len(spec.key) == 1
+            else "key (" + ", ".join(source.label(k) for k in spec.key) + ")"
+        )
+        parts.append(
+            mine.append_column(
+                "loc",
+                pc.binary_join_element_wise(f"{where}{source.raw.source.row_word} ", lines, ""),
+            )
+            .append_column("shown", quoted(shown))
+            .append_column("label", pa.array([label] * mine.num_rows, pa.string()))
+        )
+    return pa.concat_tables(parts).sort_by("pos")
+
+
 def duplicate_findings(spec: EntitySpec, sources: Sequence[CheckedSource]) -> pa.Table:
     """Findings for every row whose key appears more than once in ``sources``."""
-    rows = _rows(spec, sources)
+    rows = _keys(spec, sources)
     keys = [f"k{i}" for i in range(len(spec.key))]
-    groups = rows.group_by(keys, use_threads=False).aggregate([("pos", "count"), ("loc", "list")])
-    repeated = groups.filter(mask(pc.greater(groups.column("pos_count"), 1)))
+    counts = rows.group_by(keys, use_threads=False).aggregate([("pos", "count")])
+    repeated = counts.filter(mask(pc.greater(counts.column("pos_count"), 1)))
     if repeated.num_rows == 0:
         return findings.empty()
-    repeated = repeated.append_column("group", pa.array(range(repeated.num_rows), pa.int64()))
-    members = rows.join(repeated.drop_columns(["loc_list"]), keys=keys, join_type="inner")
-    members = members.sort_by("pos")
-    lists = pc.take(repeated.column("loc_list"), members.column("group"))
+    members = _describe(spec, sources, rows.join(repeated, keys=keys, join_type="inner"))
+    groups = members.group_by(keys, use_threads=False).aggregate([("loc", "list")])
+    groups = groups.append_column("group", pa.array(np.arange(groups.num_rows, dtype=np.int64)))
+    members = members.join(groups.drop_columns(["loc_list"]), keys=keys).sort_by("pos")
+    lists = pc.take(groups.column("loc_list"), members.column("group"))
     first = pc.list_slice(lists, 0, SHOWN_OTHERS + 1)
     flat = pc.list_flatten(first)
     parent = pc.list_parent_indices(first)
@@ -84,8 +94,8 @@ def duplicate_findings(spec: EntitySpec, sources: Sequence[CheckedSource]) -> pa
         .aggregate([("loc", "list")])
         .sort_by("parent")
     )
-    listed = pc.binary_join(pc.list_slice(others.column("loc_list"), 0, SHOWN_OTHERS), ", ")
     at = others.column("parent")
+    listed = pc.binary_join(pc.list_slice(others.column("loc_list"), 0, SHOWN_OTHERS), ", ")
     more = pc.subtract(pc.take(members.column("pos_count"), at), SHOWN_OTHERS + 1)
     more_text = pc.if_else(
         mask(pc.greater(more, 0)),

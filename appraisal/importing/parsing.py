@@ -18,7 +18,12 @@ import pyarrow.compute as pc
 from appraisal.importing.entities import ColumnSpec
 from appraisal.store.schema import Kind
 
-NULL_TEXT = pa.scalar(None, pa.string())
+
+def null_text() -> pa.Scalar:
+    """A typed null string (built on use: module-level Arrow scalars upset DuckDB at exit)."""
+    return pa.scalar(None, pa.string())
+
+
 SHOWN_CHARS = 60
 MONEY = (18, 2)
 DECIMAL = (18, 4)
@@ -91,6 +96,11 @@ def mask(values: Any) -> pa.Array:
     return filled.combine_chunks() if isinstance(filled, pa.ChunkedArray) else filled
 
 
+def no_problems(length: int) -> pa.Array:
+    """A problem array saying all is well."""
+    return pa.nulls(length, pa.string())
+
+
 def quoted(text: pa.Array) -> pa.Array:
     """``'value'`` for messages, cut after 60 characters."""
     short = pc.utf8_slice_codeunits(text, 0, SHOWN_CHARS)
@@ -100,13 +110,12 @@ def quoted(text: pa.Array) -> pa.Array:
 
 
 def problem(where: pa.Array, text: pa.Array, after: str) -> pa.Array:
-    """``'value' <after>`` where ``where`` holds, else null."""
-    return pc.if_else(where, pc.binary_join_element_wise(quoted(text), after, ""), NULL_TEXT)
-
-
-def first_of(*problems: pa.Array) -> pa.Array:
-    """Per row, the first non-null problem (checks ordered from basic to specific)."""
-    return pc.coalesce(*problems)
+    """``'value' <after>`` where ``where`` holds, else null (built for those rows only)."""
+    where = mask(where)
+    if not pc.any(where).as_py():
+        return no_problems(len(text))
+    messages = pc.binary_join_element_wise(quoted(pc.filter(text, where)), after, "")
+    return pc.replace_with_mask(no_problems(len(text)), where, messages)
 
 
 def typed_null(length: int, kind: Kind) -> pa.Array:
@@ -114,13 +123,32 @@ def typed_null(length: int, kind: Kind) -> pa.Array:
     return pa.nulls(length, arrow_type(kind))
 
 
+def _merge(fast: pa.Array, slow_rows: pa.Array, slow: Parsed) -> Parsed:
+    """Fast-path values, with the rows in ``slow_rows`` taken from the careful parse."""
+    values = pc.replace_with_mask(fast, slow_rows, slow.values.cast(fast.type))
+    problems = pc.replace_with_mask(no_problems(len(fast)), slow_rows, slow.problems)
+    return Parsed(values, problems)
+
+
+def _careful(text: pa.Array, fast_rows: pa.Array, target: pa.DataType, careful: Any) -> Parsed:
+    """Cast the rows a strict pattern vouches for; parse only the others carefully."""
+    slow_rows = mask(pc.and_(pc.is_valid(text), pc.invert(fast_rows)))
+    fast = pc.cast(pc.if_else(slow_rows, null_text(), text), target)
+    if not pc.any(slow_rows).as_py():
+        return Parsed(fast, no_problems(len(text)))
+    parsed: Parsed = careful(pc.filter(text, slow_rows))
+    return _merge(fast, slow_rows, parsed)
+
+
 def parse_text(text: pa.Array, max_length: int | None) -> Parsed:
     """Text kept as it is (ids too: ``00123`` stays ``00123``), within the column's length."""
     if max_length is None:
-        return Parsed(text, pa.nulls(len(text), pa.string()))
+        return Parsed(text, no_problems(len(text)))
     too_long = mask(pc.greater(pc.utf8_length(text), max_length))
-    problems = pc.if_else(too_long, pa.scalar(f"longer than {max_length} characters"), NULL_TEXT)
-    return Parsed(pc.if_else(too_long, NULL_TEXT, text), problems)
+    if not pc.any(too_long).as_py():
+        return Parsed(text, no_problems(len(text)))
+    problems = pc.if_else(too_long, pa.scalar(f"longer than {max_length} characters"), null_text())
+    return Parsed(pc.if_else(too_long, null_text(), text), problems)
 
 
 def _hints(bad: pa.Array, choices: tuple[str, ...], limit: int = 500) -> tuple[pa.Array, pa.Array]:
@@ -136,13 +164,18 @@ def _hints(bad: pa.Array, choices: tuple[str, ...], limit: int = 500) -> tuple[p
 def parse_enum(text: pa.Array, choices: tuple[str, ...]) -> Parsed:
     """One of the declared values, matched case-insensitively and stored as declared."""
     allowed = pa.array(choices, pa.string())
+    exact = mask(pc.is_in(text, value_set=allowed))
+    return _careful(text, exact, pa.string(), lambda rest: _enum_careful(rest, choices))
+
+
+def _enum_careful(text: pa.Array, choices: tuple[str, ...]) -> Parsed:
+    allowed = pa.array(choices, pa.string())
     index = pc.index_in(pc.utf8_lower(text), value_set=pa.array([c.lower() for c in choices]))
     values = pc.take(allowed, index)
-    bad = mask(pc.and_(pc.is_valid(text), pc.is_null(index)))
-    distinct, hints = _hints(pc.if_else(bad, text, NULL_TEXT), choices)
+    bad = mask(pc.is_null(index))
+    distinct, hints = _hints(pc.filter(text, bad), choices)
     hint = pc.fill_null(pc.take(hints, pc.index_in(text, value_set=distinct)), "")
-    listed = ", ".join(choices)
-    base = problem(bad, text, f" is not one of {listed}")
+    base = problem(bad, text, f" is not one of {', '.join(choices)}")
     return Parsed(values, pc.binary_join_element_wise(base, hint, ""))
 
 
@@ -153,17 +186,27 @@ def parse_boolean(text: pa.Array) -> Parsed:
     false = mask(pc.is_in(lower, value_set=pa.array(FALSE_WORDS)))
     values = pc.if_else(true, True, pc.if_else(false, False, pa.scalar(None, pa.bool_())))
     bad = mask(pc.and_(pc.is_valid(text), pc.is_null(values)))
-    return Parsed(
-        values, problem(bad, text, " is not yes or no (expected true/false, yes/no, 1/0, 是/否)")
-    )
+    expected = " is not yes or no (expected true/false, yes/no, 1/0, 是/否)"
+    return Parsed(values, problem(bad, text, expected))
+
+
+def _digits(text: pa.Array, start: int, stop: int) -> pa.Array:
+    return pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64())
 
 
 def _iso_date(text: pa.Array) -> pa.Array:
+    """``YYYY-MM-DD`` of a real calendar day (strptime alone would roll 02-30 over)."""
     looks = mask(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$"))
-    candidate = pc.if_else(looks, text, NULL_TEXT)
+    candidate = pc.if_else(looks, text, null_text())
     parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)
-    exact = mask(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), candidate))
-    return pc.if_else(exact, pc.cast(parsed, pa.date32()), pa.scalar(None, pa.date32()))
+    exact = pc.and_(
+        pc.and_(
+            pc.equal(pc.year(parsed), _digits(candidate, 0, 4)),
+            pc.equal(pc.month(parsed), _digits(candidate, 5, 7)),
+        ),
+        pc.equal(pc.day(parsed), _digits(candidate, 8, 10)),
+    )
+    return pc.if_else(mask(exact), pc.cast(parsed, pa.date32()), pa.scalar(None, pa.date32()))
 
 
 def _excel_date(text: pa.Array) -> pa.Array:
@@ -185,6 +228,10 @@ def _excel_date(text: pa.Array) -> pa.Array:
 
 def parse_date(text: pa.Array, excel_dates: bool) -> Parsed:
     """``YYYY-MM-DD`` (a real calendar day), or an Excel serial number where allowed."""
+    try:
+        return Parsed(pc.cast(text, pa.date32()), no_problems(len(text)))
+    except pa.ArrowInvalid:
+        pass  # some value is not a plain ISO date: look at each
     values = _iso_date(text)
     expected = "YYYY-MM-DD"
     if excel_dates:
@@ -213,6 +260,30 @@ def _offset_seconds(zone: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def parse_instant(text: pa.Array, timezone: str) -> Parsed:
     """ISO 8601 date-times: with an offset → UTC; without → the business time zone."""
+    fast = _instant_fast(text, timezone)
+    return fast if fast is not None else _instant_careful(text, timezone)
+
+
+def _instant_fast(text: pa.Array, timezone: str) -> Parsed | None:
+    """Arrow's ISO 8601 cast, when every value has an offset, or none has (and none is in a gap)."""
+    if not pc.all(mask(pc.or_(pc.is_null(text), pc.match_substring_regex(text, _INSTANT)))).as_py():
+        return None
+    try:
+        utc = pc.cast(text, pa.timestamp("us", tz="UTC"))
+        return Parsed(pc.cast(utc, pa.timestamp("us")), no_problems(len(text)))
+    except pa.ArrowInvalid:
+        pass
+    try:
+        wall = pc.cast(text, pa.timestamp("us"))
+    except pa.ArrowInvalid:
+        return None
+    earliest = _as_utc(wall, timezone, "earliest")
+    if pc.any(mask(pc.not_equal(earliest, _as_utc(wall, timezone, "latest")))).as_py():
+        return None
+    return Parsed(earliest, no_problems(len(text)))
+
+
+def _instant_careful(text: pa.Array, timezone: str) -> Parsed:
     parts = pc.extract_regex(text, _INSTANT)
     wall_text = pc.binary_join_element_wise(
         pc.struct_field(parts, "date"),
@@ -260,9 +331,20 @@ def _as_utc(wall: pa.Array, timezone: str, choice: str) -> pa.Array:
 def parse_number(text: pa.Array, precision_scale: tuple[int, int], *, what: str) -> Parsed:
     """Exact decimals: digits, an optional point and at most ``scale`` decimals; never floats."""
     precision, scale = precision_scale
+    whole = precision - scale
+    plain = rf"^[+-]?(\d{{1,{whole}}}(\.\d{{0,{scale}}})?|\.\d{{1,{scale}}})$"
+    fast_rows = mask(pc.match_substring_regex(text, plain))
+    target = pa.decimal128(precision, scale)
+    return _careful(
+        text, fast_rows, target, lambda rest: _number_careful(rest, precision_scale, what)
+    )
+
+
+def _number_careful(text: pa.Array, precision_scale: tuple[int, int], what: str) -> Parsed:
+    precision, scale = precision_scale
     looks = mask(pc.match_substring_regex(text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$"))
     parts = pc.extract_regex(
-        pc.if_else(looks, text, NULL_TEXT), r"^(?P<sign>[+-]?)(?P<int>\d*)\.?(?P<frac>\d*)$"
+        pc.if_else(looks, text, null_text()), r"^(?P<sign>[+-]?)(?P<int>\d*)\.?(?P<frac>\d*)$"
     )
     whole = pc.utf8_ltrim(pc.struct_field(parts, "int"), characters="0")
     fraction = pc.utf8_rtrim(pc.struct_field(parts, "frac"), characters="0")
@@ -276,14 +358,10 @@ def parse_number(text: pa.Array, precision_scale: tuple[int, int], *, what: str)
         pc.utf8_rpad(fraction, width=scale, padding="0"),
         "",
     )
-    values = pc.cast(pc.if_else(ok, normal, NULL_TEXT), pa.decimal128(precision, scale))
-    present = mask(pc.is_valid(text))
+    values = pc.cast(pc.if_else(ok, normal, null_text()), pa.decimal128(precision, scale))
+    expected = f" is not {what} (expected digits with up to {scale} decimals, e.g. 1234.50)"
     problems = pc.coalesce(
-        problem(
-            mask(pc.and_(present, pc.invert(looks))),
-            text,
-            f" is not {what} (expected digits with up to {scale} decimals, e.g. 1234.50)",
-        ),
+        problem(pc.invert(looks), text, expected),
         problem(too_fine, text, f" has more than {scale} decimal places"),
         problem(
             too_big, text, f" is too large (at most {precision - scale} digits before the point)"
