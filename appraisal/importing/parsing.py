@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, assert_never
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -194,19 +195,35 @@ def _digits(text: pa.Array, start: int, stop: int) -> pa.Array:
     return pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64())
 
 
+_FIELDS = (
+    (pc.year, 0, 4),
+    (pc.month, 5, 7),
+    (pc.day, 8, 10),
+    (pc.hour, 11, 13),
+    (pc.minute, 14, 16),
+    (pc.second, 17, 19),
+)
+
+
+def _same_fields(parsed: pa.Array, normal: pa.Array, count: int) -> pa.Array:
+    """Parsed values whose first ``count`` fields equal the digits written.
+
+    strptime rolls impossible values over (02-30 becomes 03-02), so the parse is
+    only trusted when year, month, day (and hour, minute, second) read back.
+    """
+    same = pa.array(np.ones(len(parsed), dtype=bool))
+    for field, start, stop in _FIELDS[:count]:
+        same = pc.and_(same, pc.equal(field(parsed), _digits(normal, start, stop)))
+    return mask(same)
+
+
 def _iso_date(text: pa.Array) -> pa.Array:
     """``YYYY-MM-DD`` of a real calendar day (strptime alone would roll 02-30 over)."""
     looks = mask(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$"))
     candidate = pc.if_else(looks, text, null_text())
     parsed = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)
-    exact = pc.and_(
-        pc.and_(
-            pc.equal(pc.year(parsed), _digits(candidate, 0, 4)),
-            pc.equal(pc.month(parsed), _digits(candidate, 5, 7)),
-        ),
-        pc.equal(pc.day(parsed), _digits(candidate, 8, 10)),
-    )
-    return pc.if_else(mask(exact), pc.cast(parsed, pa.date32()), pa.scalar(None, pa.date32()))
+    exact = _same_fields(parsed, candidate, 3)
+    return pc.if_else(exact, pc.cast(parsed, pa.date32()), pa.scalar(None, pa.date32()))
 
 
 def _excel_date(text: pa.Array) -> pa.Array:
@@ -266,7 +283,9 @@ def parse_instant(text: pa.Array, timezone: str) -> Parsed:
 
 def _instant_fast(text: pa.Array, timezone: str) -> Parsed | None:
     """Arrow's ISO 8601 cast, when every value has an offset, or none has (and none is in a gap)."""
-    if not pc.all(mask(pc.or_(pc.is_null(text), pc.match_substring_regex(text, _INSTANT)))).as_py():
+    if not pc.all(
+        mask(pc.or_kleene(pc.is_null(text), pc.match_substring_regex(text, _INSTANT)))
+    ).as_py():
         return None
     try:
         utc = pc.cast(text, pa.timestamp("us", tz="UTC"))
@@ -296,7 +315,7 @@ def _instant_careful(text: pa.Array, timezone: str) -> Parsed:
         "",
     )
     wall = pc.strptime(wall_text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
-    exact = mask(pc.equal(pc.strftime(wall, format="%Y-%m-%d %H:%M:%S"), wall_text))
+    exact = _same_fields(wall, wall_text, 6)
     micros = pc.cast(pc.utf8_rpad(_group(parts, "frac", "0"), width=6, padding="0"), pa.int64())
     wall = pc.add(wall, pc.cast(micros, pa.duration("us")))
     zone = pc.struct_field(parts, "tz")
