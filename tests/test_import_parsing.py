@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pyarrow as pa
@@ -22,6 +22,11 @@ from appraisal.importing.parsing import (
 
 def text(*values: str | None) -> pa.Array:
     return pa.array(values, pa.string())
+
+
+def utc(values: pa.Array) -> list[datetime | None]:
+    """Naive-UTC instants as aware datetimes."""
+    return list(values.cast(pa.timestamp("us", tz="UTC")).to_pylist())
 
 
 def test_dates_iso_and_excel_serials() -> None:
@@ -68,12 +73,12 @@ def test_instants_with_offset_become_utc_without_offset_use_the_business_zone() 
         ),
         "Asia/Shanghai",
     )
-    assert parsed.values.to_pylist() == [
-        datetime(2026, 3, 1, 0, 30),
-        datetime(2026, 3, 1, 8, 30),
-        datetime(2026, 3, 1, 10, 0, 0, 250000),
-        datetime(2026, 3, 1, 0, 30),
-        datetime(2026, 2, 28, 16, 0),
+    assert utc(parsed.values) == [
+        datetime(2026, 3, 1, 0, 30, tzinfo=UTC),
+        datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
+        datetime(2026, 3, 1, 10, 0, 0, 250000, tzinfo=UTC),
+        datetime(2026, 3, 1, 0, 30, tzinfo=UTC),
+        datetime(2026, 2, 28, 16, 0, tzinfo=UTC),
     ]
     assert parsed.problems.to_pylist() == [None] * 5
 
@@ -81,8 +86,8 @@ def test_instants_with_offset_become_utc_without_offset_use_the_business_zone() 
 def test_instants_all_with_offsets_or_all_local_take_the_fast_path_with_same_results() -> None:
     offsets = parse_instant(text("2026-03-01T08:30:00+08:00", None), "UTC")
     local = parse_instant(text("2026-03-01T08:30:00", None), "Asia/Shanghai")
-    assert offsets.values.to_pylist() == [datetime(2026, 3, 1, 0, 30), None]
-    assert local.values.to_pylist() == [datetime(2026, 3, 1, 0, 30), None]
+    assert utc(offsets.values) == [datetime(2026, 3, 1, 0, 30, tzinfo=UTC), None]
+    assert utc(local.values) == [datetime(2026, 3, 1, 0, 30, tzinfo=UTC), None]
 
 
 def test_instants_in_a_daylight_saving_gap_or_malformed_are_rejected() -> None:
@@ -90,7 +95,7 @@ def test_instants_in_a_daylight_saving_gap_or_malformed_are_rejected() -> None:
         text("2026-03-08T02:30:00", "2026-11-01T01:30:00", "2026-03-01T25:00", "noon"),
         "America/New_York",
     )
-    assert parsed.values.to_pylist() == [None, datetime(2026, 11, 1, 5, 30), None, None]
+    assert utc(parsed.values) == [None, datetime(2026, 11, 1, 5, 30, tzinfo=UTC), None, None]
     iso = " is not a date-time (expected ISO 8601, e.g. 2026-03-01T08:30:00+08:00)"
     assert parsed.problems.to_pylist() == [
         "'2026-03-08T02:30:00' does not exist in America/New_York (clocks jump forward)",
