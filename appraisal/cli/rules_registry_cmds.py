@@ -1,0 +1,249 @@
+"""``appraisal rules``: publish, approve, retire, log and diff rule versions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.engine import Connection
+
+from appraisal.audit.canonical import short_hash
+from appraisal.audit.diff import diff_sides
+from appraisal.audit.diff_render import render_json, render_markdown, render_text
+from appraisal.audit.gitinfo import git_state
+from appraisal.audit.refs import is_registry_ref, resolve
+from appraisal.audit.registry import (
+    StoredVersion,
+    VersionRef,
+    approve,
+    list_versions,
+    publish,
+    retire,
+)
+from appraisal.cli import workspace_from
+from appraisal.errors import IssuesError, UserError
+from appraisal.spec.parse import display_name, expand_paths
+from appraisal.store.database import connect
+from appraisal.validation.validator import check_ruleset
+
+
+@contextmanager
+def _transaction(ctx: click.Context) -> Iterator[Connection]:
+    engine = connect(workspace_from(ctx).database_url)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def _effective(version: StoredVersion) -> str:
+    until = version.effective_to.isoformat() if version.effective_to else "open-ended"
+    return f"{version.effective_from.isoformat()} – {until}"
+
+
+def _git_text(version: StoredVersion) -> str:
+    if version.git_commit is None:
+        return "not in git"
+    state = "with local changes" if version.git_dirty else "clean"
+    return f"git {version.git_commit[:12]} {state}"
+
+
+@click.group("rules", context_settings={"help_option_names": ["-h", "--help"]})
+def rules_group() -> None:
+    """The rule registry: publish, approve (maker-checker), retire, history and diffs.
+
+    \b
+    A published version is immutable: change the rules, bump metadata.version,
+    publish again.  Only an approved version effective for the period drives an
+    official run.  Every step is written to the audit log (appraisal audit log).
+    """
+
+
+@rules_group.command("publish")
+@click.argument("rules", type=click.Path(exists=True, path_type=Path))
+@click.option("--author", required=True, help="Who publishes (the maker).")
+@click.option("--note", default="", help="Why: the change in a sentence.")
+@click.pass_context
+def publish_command(ctx: click.Context, rules: Path, author: str, note: str) -> None:
+    """Store RULES (a rule file, or a folder of them) in the registry as drafts.
+
+    The rules must pass `appraisal validate`.  The normalised rule set is stored
+    with its content hash, version and effective dates, and the git commit when
+    the files are in a git work tree.  Publishing the same content again does
+    nothing; different content under a published version is refused.
+    """
+    roots = expand_paths((rules,))
+    if not roots:
+        raise UserError(f"no rule files (*.yaml, *.yml) in {rules}")
+    reports = [check_ruleset(root) for root in roots]
+    for report in reports:
+        if report.ruleset is None:
+            raise IssuesError(report.results.errors)
+    with _transaction(ctx) as conn:
+        for report in reports:
+            assert report.ruleset is not None
+            files = tuple(Path(name) for name in report.build.files) or (report.path,)
+            outcome = publish(
+                conn,
+                report.ruleset,
+                author=author,
+                note=note,
+                source=display_name(report.path),
+                git=git_state(files),
+            )
+            v = outcome.version
+            if outcome.created:
+                click.echo(
+                    f"Published {v.ref} as draft (sha256 {short_hash(v.content_hash)}, "
+                    f"effective {_effective(v)}, {_git_text(v)})"
+                )
+            else:
+                click.echo(
+                    f"{v.ref} is already published with this content "
+                    f"(sha256 {short_hash(v.content_hash)}, {v.state.value}); nothing to do"
+                )
+
+
+@rules_group.command("approve")
+@click.argument("version")
+@click.option("--approver", required=True, help="Who approves (the checker; not the author).")
+@click.option("--note", default="", help="Approval note, e.g. the committee decision.")
+@click.pass_context
+def approve_command(ctx: click.Context, version: str, approver: str, note: str) -> None:
+    """Approve VERSION (ID@VERSION): draft → approved, by someone other than its author."""
+    with _transaction(ctx) as conn:
+        stored = approve(conn, VersionRef.parse(version), approver=approver, note=note)
+    click.echo(
+        f"Approved {stored.ref} (sha256 {short_hash(stored.content_hash)}, "
+        f"effective {_effective(stored)}) by {stored.history[-1].actor}"
+    )
+
+
+@rules_group.command("retire")
+@click.argument("version")
+@click.option("--by", "actor", required=True, help="Who retires it.")
+@click.option("--note", default="", help="Why it is retired.")
+@click.pass_context
+def retire_command(ctx: click.Context, version: str, actor: str, note: str) -> None:
+    """Retire VERSION (ID@VERSION): it no longer drives official runs."""
+    with _transaction(ctx) as conn:
+        stored = retire(conn, VersionRef.parse(version), actor=actor, note=note)
+    click.echo(f"Retired {stored.ref} by {stored.history[-1].actor}")
+
+
+def _version_lines(v: StoredVersion) -> list[str]:
+    lines = [
+        f"{v.ref}  {v.state.value}  sha256 {short_hash(v.content_hash)}  effective {_effective(v)}",
+        f"  source {v.source or '—'} ({_git_text(v)})",
+    ]
+    for step in v.history:
+        note = f"  — {step.note}" if step.note else ""
+        when = step.changed_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        lines.append(f"  {step.state.value:<9} {when}  by {step.actor}{note}")
+    return lines
+
+
+def _version_data(v: StoredVersion) -> dict[str, Any]:
+    return {
+        "ruleset_id": v.ref.ruleset_id,
+        "version": v.ref.version,
+        "state": v.state.value,
+        "content_hash": v.content_hash,
+        "effective_from": v.effective_from.isoformat(),
+        "effective_to": v.effective_to.isoformat() if v.effective_to else None,
+        "author": v.author,
+        "source": v.source,
+        "git_commit": v.git_commit,
+        "git_dirty": v.git_dirty,
+        "history": [
+            {
+                "state": s.state.value,
+                "actor": s.actor,
+                "note": s.note,
+                "at": s.changed_at.isoformat(),
+            }
+            for s in v.history
+        ],
+    }
+
+
+@rules_group.command("log")
+@click.argument("ruleset_id", required=False)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: for people; json: every field as data.",
+)
+@click.pass_context
+def log_command(ctx: click.Context, ruleset_id: str | None, output_format: str) -> None:
+    """List published versions (of RULESET_ID) with who published, approved, retired them."""
+    with _transaction(ctx) as conn:
+        versions = list_versions(conn, ruleset_id)
+    if output_format == "json":
+        click.echo(json.dumps([_version_data(v) for v in versions], indent=2, ensure_ascii=False))
+        return
+    if not versions:
+        which = f" for '{ruleset_id}'" if ruleset_id else ""
+        click.echo(
+            f"No published rule versions{which} (appraisal rules publish RULES --author NAME)"
+        )
+        return
+    for v in versions:
+        for line in _version_lines(v):
+            click.echo(line)
+
+
+@rules_group.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per change; markdown: tables; json: changes as data.",
+)
+@click.option("--exit-code", is_flag=True, help="Exit with 1 when anything changed in meaning.")
+@click.pass_context
+def diff_command(
+    ctx: click.Context, old: str, new: str, output_format: str, exit_code: bool
+) -> None:
+    """Show what changed in meaning from OLD to NEW rules.
+
+    \b
+    OLD and NEW are each:
+      a rule file or folder       rules/sales-rep-quarterly.yaml, rules/
+      a registry version          sales-rep-quarterly@1.1
+      a file or folder in git     git:HEAD~1:rules/sales-rep-quarterly.yaml
+
+    Formatting, comments, key order, the order of items with ids and the
+    spelling of expressions are ignored; weights, targets, tiers, rates,
+    indicator definitions and every other value are compared.
+    """
+    with ExitStack() as stack:
+        conn: list[Connection] = []
+
+        def connection() -> Connection:
+            if not conn:
+                conn.append(stack.enter_context(_transaction(ctx)))
+            return conn[0]
+
+        needs_db = is_registry_ref(old) or is_registry_ref(new)
+        factory = connection if needs_db else None
+        report = diff_sides(resolve(old, factory), resolve(new, factory), old, new)
+    render = {"text": render_text, "markdown": render_markdown, "json": render_json}
+    click.echo(render[output_format](report), nl=False)
+    if exit_code and report.has_changes:
+        ctx.exit(1)
+
+
+COMMANDS: tuple[click.Command, ...] = (rules_group,)
