@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from appraisal.importing.decoding import to_utf8
+from appraisal.importing.headers import RESERVED
 from appraisal.importing.raw import (
     IrregularRow,
     RawTable,
@@ -30,6 +31,8 @@ class _LineError(ValueError):
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     record: dict[str, Any] = {}
     for key, value in pairs:
+        if key in RESERVED:
+            continue  # quarantine bookkeeping, never data
         if key in record:
             raise _LineError(f"key {key!r} appears twice")
         record[key] = value
