@@ -51,10 +51,11 @@ def name_index(spec: EntitySpec) -> dict[str, str]:
 
 def did_you_mean(text: str, spec: EntitySpec) -> str:
     """``did you mean 'amount'?`` for the closest accepted header, or ''."""
-    candidates = {
-        normalise_name(name): name for column in spec.columns for name in accepted_names(column)
-    }
-    close = difflib.get_close_matches(normalise_name(text), list(candidates), n=1, cutoff=0.6)
+    candidates: dict[str, str] = {}
+    for column in spec.columns:
+        for name in accepted_names(column):
+            candidates.setdefault(normalise_name(name), name)
+    close = difflib.get_close_matches(normalise_name(text), list(candidates), n=1, cutoff=0.5)
     return f"did you mean {candidates[close[0]]!r}?" if close else ""
 
 
