@@ -282,10 +282,11 @@ class _FrameBuilder:
     ) -> None:
         self.ctx = ctx
         self.ruleset = ctx.ruleset
-        self.spec = spec
+        complete = with_inputs(ctx.ruleset, spec.indicators)
+        self.spec = FrameSpec(spec.name, spec.subject, complete, spec.roles, spec.scorecard_id)
         self.typed = typed
         self.sheets = sheets
-        self.indicators = [self.ruleset.indicator(i) for i in spec.indicators]
+        self.indicators = [self.ruleset.indicator(i) for i in complete]
         self.by_id = {i.id: i for i in self.indicators}
         self.subjects = subjects_select(ctx.catalog, spec.subject, spec.roles, ctx.period).cte(
             "subjects"
