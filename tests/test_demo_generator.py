@@ -22,9 +22,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 
 from appraisal.cli import cli
 from appraisal.demo import columns as col
@@ -35,6 +37,7 @@ from appraisal.demo.names import REGIONS, chinese_number, team_name
 from appraisal.demo.ratings import MANAGER_CRITERIA, STAFF_CRITERIA
 from appraisal.demo.timeline import add_years, day_number, to_date, window_ending
 from appraisal.errors import UserError
+from appraisal.store.database import create_schema
 from appraisal.store.schema import ENTITIES, field_info
 
 SCALE, SEED = 0.01, 7
@@ -337,9 +340,10 @@ def test_opportunity_paths(db: duckdb.DuckDBPyConnection) -> None:
     none_found(  # the current stage is the last one entered; lead is entered at creation
         db,
         """select o.opportunity_id from opportunities o join (
-             select opportunity_id, arg_max(stage, entered_at) last, min(entered_at) first
+             select opportunity_id, arg_max(stage, entered_at) last_stage,
+                    min(entered_at) first_entered
              from opportunity_stages group by 1) h using (opportunity_id)
-           where o.stage <> h.last or o.created_at <> h.first""",
+           where o.stage <> h.last_stage or o.created_at <> h.first_entered""",
     )
     none_found(
         db,
@@ -504,8 +508,8 @@ INVARIANTS = {
           lag(entered_at) over (partition by opportunity_id order by entered_at) prev
         from opportunity_stages) where entered_at <= prev""",
     "current stage": """select o.opportunity_id from opportunities o join (
-          select opportunity_id, arg_max(stage, entered_at) last from opportunity_stages
-          group by 1) h using (opportunity_id) where o.stage <> h.last""",
+          select opportunity_id, arg_max(stage, entered_at) last_stage from opportunity_stages
+          group by 1) h using (opportunity_id) where o.stage <> h.last_stage""",
     "contracts": """select contract_id from contracts
         where ends_on <= starts_on or renewed_on > ends_on""",
     "manager": """select s.staff_id from staff s left join staff m on m.staff_id = s.manager_id
@@ -701,6 +705,35 @@ def test_write_files_refuses_unknown_entities_and_formats(tmp_path: Path) -> Non
         write_files({"sales": _customers()}, tmp_path)
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         write_files({"customers": _customers()}, tmp_path, "xml")
+
+
+def test_tables_load_into_every_backend(engine: Engine) -> None:
+    """Generated values fit the built-in tables: lengths, exact money, UTC instants."""
+    tables = generate(0.0005, 11)
+    create_schema(engine)
+    with engine.begin() as conn:
+        for name, table in tables.items():
+            conn.execute(ENTITIES[name].insert(), table.to_pylist())
+    with engine.connect() as conn:
+        for name, table in tables.items():
+            assert (
+                conn.execute(sa.select(sa.func.count()).select_from(ENTITIES[name])).scalar_one()
+                == table.num_rows
+            )
+        orders = ENTITIES["orders"]
+        total = conn.execute(sa.select(sa.func.sum(orders.c.amount))).scalar_one()
+        refunds = conn.execute(
+            sa.select(sa.func.count()).where(orders.c.status == "refund")
+        ).scalar_one()
+        first = conn.execute(
+            sa.select(ENTITIES["tickets"].c.opened_at)
+            .order_by(ENTITIES["tickets"].c.ticket_id)
+            .limit(1)
+        ).scalar_one()
+    expected = sum(tables["orders"].column("amount").to_pylist(), Decimal(0))
+    assert total == expected
+    assert refunds == round(0.02 * 1_000)
+    assert first == tables["tickets"].column("opened_at")[0].as_py()
 
 
 # ── building blocks ─────────────────────────────────────────────────────────
