@@ -47,7 +47,8 @@ DOMAIN_INDICATORS = (
 )
 
 
-def all_rule_sets() -> list[RuleSet]:
+@pytest.fixture(scope="module")
+def rulesets() -> list[RuleSet]:
     return [load_ruleset(path) for path in RULE_SETS]
 
 
@@ -75,9 +76,9 @@ def test_every_rule_file_names_its_schema_for_editors(path: Path) -> None:
     )
 
 
-def test_examples_together_use_every_domain_indicator() -> None:
+def test_examples_together_use_every_domain_indicator(rulesets: list[RuleSet]) -> None:
     used: set[str] = set()
-    for ruleset in all_rule_sets():
+    for ruleset in rulesets:
         defined = {i.id for i in ruleset.indicators}
         scored = {
             item.indicator
@@ -106,8 +107,7 @@ def _named_elsewhere(ruleset: RuleSet) -> set[str]:
     return names
 
 
-def test_examples_cover_every_kind_of_construct() -> None:
-    rulesets = all_rule_sets()
+def test_examples_cover_every_kind_of_construct(rulesets: list[RuleSet]) -> None:
     kinds = {type(i).__name__ for r in rulesets for i in r.indicators}
     assert kinds == {
         "AggregateIndicator",
@@ -150,8 +150,8 @@ def test_examples_cover_every_kind_of_construct() -> None:
     }
 
 
-def test_every_expression_of_the_examples_has_a_typed_tree() -> None:
-    for ruleset in all_rule_sets():
+def test_every_expression_of_the_examples_has_a_typed_tree(rulesets: list[RuleSet]) -> None:
+    for ruleset in rulesets:
         typed = typed_expressions(ruleset)
         assert set(typed) == {site.path for site in expression_sites(ruleset)}
         assert typed

@@ -119,3 +119,17 @@ def test_commands_have_help() -> None:
         code, output = run(command, "--help")
         assert code == 0
         assert output.startswith(f"Usage: cli {command} [OPTIONS]")
+
+
+def test_the_pre_commit_hook_runs_validate_on_the_rules_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import yaml
+
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == "appraisal-validate"
+    program, *command = hook["entry"].split()
+    assert program == "appraisal"
+    monkeypatch.chdir(ROOT)
+    code, output = run(*command, *hook["args"])
+    assert (code, output) == (0, "Checked 4 rule sets: all valid. ERRORS: 0, WARNINGS: 0\n")
