@@ -51,7 +51,7 @@ def _describe(spec: EntitySpec, sources: Sequence[CheckedSource], members: pa.Ta
     for source in sources:
         mine = members.filter(mask(pc.equal(members.column("src"), source.index)))
         local = pc.subtract(mine.column("pos"), source.offset)
-        where = f"{source.raw.source.display} " if several else ""
+        where = f"{source.raw.source.short} " if several else ""
         lines = pc.cast(pc.take(source.raw.lines, local), pa.string())
         key_text = [pc.fill_null(pc.take(source.text.column(k), local), "") for k in spec.key]
         shown = key_text[0] if len(key_text) == 1 else pc.binary_join_element_wise(*key_text, " / ")

@@ -35,6 +35,11 @@ class SourceRef:
         return f"{self.path}[{self.sheet}]" if self.sheet else str(self.path)
 
     @property
+    def short(self) -> str:
+        """The file name (and sheet), for messages inside quarantine files."""
+        return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
+
+    @property
     def row_word(self) -> str:
         """``line`` for JSON Lines, ``row`` for tables."""
         return "line" if self.fmt == "jsonl" else "row"
