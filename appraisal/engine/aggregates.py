@@ -261,7 +261,7 @@ class CompiledGroup:
     descriptions: tuple[tuple[str, str], ...]
 
 
-class _GroupCompiler:
+class GroupCompiler:
     """Builds one statement for the indicators of a group key."""
 
     def __init__(self, ctx: AggregateContext, key: GroupKey) -> None:
@@ -455,4 +455,4 @@ def compile_aggregates(
     groups: dict[GroupKey, list[AggregateIndicator]] = {}
     for indicator in indicators:
         groups.setdefault(group_key(indicator), []).append(indicator)
-    return tuple(_GroupCompiler(ctx, key).compile(members) for key, members in groups.items())
+    return tuple(GroupCompiler(ctx, key).compile(members) for key, members in groups.items())
