@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from appraisal.spec.expressions import expression_sites, typed_expressions
+from appraisal.spec.expressions import (
+    evaluation_order,
+    expression_sites,
+    indicator_dependencies,
+    typed_expressions,
+)
 from appraisal.spec.models import AggregateIndicator, RuleSet
 from appraisal.validation.validator import check_ruleset, load_ruleset
 
@@ -155,3 +160,21 @@ def test_every_expression_of_the_examples_has_a_typed_tree(rulesets: list[RuleSe
         typed = typed_expressions(ruleset)
         assert set(typed) == {site.path for site in expression_sites(ruleset)}
         assert typed
+
+
+def test_evaluation_order_puts_inputs_first(rulesets: list[RuleSet]) -> None:
+    for ruleset in rulesets:
+        order = evaluation_order(ruleset)
+        assert sorted(order) == sorted(i.id for i in ruleset.indicators)
+        position = {name: k for k, name in enumerate(order)}
+        for name, needs in indicator_dependencies(ruleset).items():
+            assert all(position[need] < position[name] for need in needs)
+    account_manager = rulesets[0]
+    assert indicator_dependencies(account_manager)["clv"] == {
+        "avg_purchase",
+        "purchase_frequency",
+        "customer_lifetime_years",
+        "cac",
+    }
+    assert evaluation_order(account_manager)[-2:] == ("clv", "clv_cac")
+    assert str(account_manager.ref) == "account-manager-quarterly@1.0"

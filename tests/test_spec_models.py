@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from appraisal.spec.enums import Aggregation, Language, Missing, RoundingMode, Unit
@@ -170,3 +172,20 @@ def test_ruleset_lookups() -> None:
         ruleset.indicator("nope")
     with pytest.raises(KeyError):
         ruleset.tier_table("nope")
+
+
+def test_references_are_ordered_and_render_as_written() -> None:
+    from appraisal.spec.enums import SubjectKind
+    from appraisal.spec.references import IndicatorRef, RuleSetRef, SubjectRef, TierRef
+
+    refs = [IndicatorRef("nps"), IndicatorRef("csat")]
+    assert [str(r) for r in sorted(refs)] == ["csat", "nps"]
+    assert str(SubjectRef(SubjectKind.CLIENT, "C001")) == "client:C001"
+    assert str(TierRef("rating_5", "A")) == "rating_5.A"
+    assert str(RuleSetRef("sales-rep-quarterly", "1.1")) == "sales-rep-quarterly@1.1"
+
+
+@given(st.decimals(min_value=-1000, max_value=1000, places=2))
+def test_percent_text_is_the_fraction(value: Decimal) -> None:
+    target = TargetRule.model_validate({"indicator": "x", "default": f"{value}%"})
+    assert target.default == value / 100

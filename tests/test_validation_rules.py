@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from appraisal.errors import Issue, IssueLevel
 from appraisal.spec.models import RuleSet, TargetRule
 from appraisal.validation.base import ValidationContext, ValidationRule, validate_safely
+from appraisal.validation.rules import band_problems
 from appraisal.validation.validator import (
     DEFAULT_RULES,
     check_ruleset,
@@ -402,3 +406,21 @@ def test_every_rule_passes_the_examples(rule: ValidationRule, examples: list[Rul
     assert rule.name
     for ruleset in examples:
         assert validate_safely(rule, ruleset, ValidationContext(base_dir=root)) == ()
+
+
+@given(st.lists(st.integers(-1000, 1000), min_size=1, max_size=8, unique=True), st.data())
+def test_contiguous_bands_have_no_problems_and_any_change_is_found(
+    cuts: list[int], data: st.DataObject
+) -> None:
+    edges: list[Decimal | None] = [None, *(Decimal(c) for c in sorted(cuts)), None]
+    bands = list(itertools.pairwise(edges))
+    labels = [str(k) for k in range(len(bands))]
+    order = data.draw(st.permutations(range(len(bands))))
+    shuffled = [bands[k] for k in order]
+    assert band_problems(shuffled, [labels[k] for k in order]) == []
+    k = data.draw(st.integers(0, len(bands) - 2))
+    shift = Decimal(data.draw(st.sampled_from([-1, 1])))
+    high = bands[k][1]
+    assert high is not None
+    moved = [*bands[:k], (bands[k][0], high + shift), *bands[k + 1 :]]
+    assert band_problems(moved, labels) != []  # a gap, an overlap or an empty band

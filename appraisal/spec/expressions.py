@@ -9,6 +9,7 @@ visible where.
 
 from __future__ import annotations
 
+import graphlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,11 +24,13 @@ from appraisal.expr import (
     TypedExpr,
     check,
     parse_with_issues,
+    references,
 )
 from appraisal.spec.enums import Aggregation, SubjectKind
 from appraisal.spec.models import (
     AggregateIndicator,
     AnyIndicator,
+    AttainmentIndicator,
     FormulaIndicator,
     RuleSet,
     Scorecard,
@@ -187,3 +190,34 @@ def expression_location(document: LoadedDocument, path: DocPath, render: str) ->
         return ExprLocation(document.file, info.line + 1, indent + 1, render, indent + 1)
     start = info.column + (1 if info.style else 0)
     return ExprLocation(document.file, info.line, start, render, start)
+
+
+def indicator_dependencies(ruleset: RuleSet) -> Mapping[str, frozenset[str]]:
+    """Indicator id → ids it is computed from (formula names, attainment's ``of``)."""
+    known = {i.id for i in ruleset.indicators}
+    graph: dict[str, frozenset[str]] = {}
+    for indicator in ruleset.indicators:
+        if isinstance(indicator, FormulaIndicator):
+            tree, _ = parse_with_issues(indicator.formula)
+            names = {path[0] for path in references(tree)} if tree is not None else set()
+            graph[indicator.id] = frozenset(names & known)
+        elif isinstance(indicator, AttainmentIndicator):
+            graph[indicator.id] = frozenset({indicator.of} & known)
+        else:
+            graph[indicator.id] = frozenset()
+    return graph
+
+
+def evaluation_order(ruleset: RuleSet) -> tuple[str, ...]:
+    """Indicator ids so that each comes after everything it depends on (stable by id).
+
+    Raises ``graphlib.CycleError`` on a cycle (a validated rule set has none).
+    """
+    sorter = graphlib.TopologicalSorter(indicator_dependencies(ruleset))
+    sorter.prepare()
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return tuple(order)

@@ -68,6 +68,7 @@ from appraisal.spec.fields import (
     RuleSetId,
     Version,
 )
+from appraisal.spec.references import IndicatorRef, RuleSetRef, ScorecardRef
 
 SCHEMA_VERSION = "v1.0"
 
@@ -880,12 +881,26 @@ class RuleSet(Sections):
     metadata: Metadata
     settings: Settings = Settings()
 
-    def indicator(self, indicator_id: str) -> AnyIndicator:
+    @property
+    def ref(self) -> RuleSetRef:
+        """This rule set's id and version."""
+        return RuleSetRef(self.metadata.id, self.metadata.version)
+
+    def indicator(self, indicator_id: str | IndicatorRef) -> AnyIndicator:
         """The indicator with this id (KeyError when absent)."""
+        wanted = str(indicator_id)
         for indicator in self.indicators:
-            if indicator.id == indicator_id:
+            if indicator.id == wanted:
                 return indicator
-        raise KeyError(indicator_id)
+        raise KeyError(wanted)
+
+    def scorecard(self, scorecard_id: str | ScorecardRef) -> Scorecard:
+        """The scorecard with this id (KeyError when absent)."""
+        wanted = str(scorecard_id)
+        for card in self.scorecards:
+            if card.id == wanted:
+                return card
+        raise KeyError(wanted)
 
     def tier_table(self, table_id: str) -> TierTable:
         """The tier table with this id (KeyError when absent)."""
@@ -894,6 +909,7 @@ class RuleSet(Sections):
                 return table
         raise KeyError(table_id)
 
-    def target_rule(self, indicator_id: str) -> TargetRule | None:
+    def target_rule(self, indicator_id: str | IndicatorRef) -> TargetRule | None:
         """The target rule of an indicator, if any."""
-        return next((t for t in self.targets if t.indicator == indicator_id), None)
+        wanted = str(indicator_id)
+        return next((t for t in self.targets if t.indicator == wanted), None)

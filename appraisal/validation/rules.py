@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from appraisal.errors import Issue
 from appraisal.spec.enums import Aggregation, Basis, Direction, SubjectKind, Unit
+from appraisal.spec.expressions import indicator_dependencies
 from appraisal.spec.models import (
     AggregateIndicator,
     AttainmentIndicator,
@@ -421,17 +422,9 @@ class FormulaCyclesRule:
 
     def validate(self, ruleset: RuleSet, ctx: ValidationContext) -> Sequence[Issue]:
         """One issue per cycle, at the first indicator of the cycle."""
-        from appraisal.expr import parse_with_issues, references
-
-        graph: dict[str, set[str]] = {}
+        deps = indicator_dependencies(ruleset)
+        graph = {name: set(needs) for name, needs in deps.items() if needs}
         index = {i.id: k for k, i in enumerate(ruleset.indicators)}
-        for indicator in ruleset.indicators:
-            if isinstance(indicator, FormulaIndicator):
-                tree, _ = parse_with_issues(indicator.formula)
-                names = {p[0] for p in references(tree)} if tree else set()
-                graph[indicator.id] = {n for n in names if n in index}
-            elif isinstance(indicator, AttainmentIndicator):
-                graph[indicator.id] = {indicator.of} & index.keys()
         issues: list[Issue] = []
         while True:
             try:
