@@ -1,0 +1,215 @@
+"""Persisting a run: the run record, and item and section rows copied from the work table.
+
+The run row is inserted when the evaluation starts and completed (finish time,
+results hash) at the end, in the same transaction as every result row, so a
+run is stored whole or not at all.  Results never pass through Python: each
+table is filled by ``INSERT ... SELECT`` from the scored work table.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from appraisal import __version__
+from appraisal.engine.cardrun import CardRun
+from appraisal.engine.exact import Fixed
+from appraisal.engine.fingerprint import DataFingerprint
+from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_ITEMS, RUN_SECTIONS
+from appraisal.engine.score import Step
+from appraisal.expr.sqltypes import ExprNumber
+from appraisal.periods import Period
+from appraisal.spec.models import RuleSet
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the ``evaluation_runs`` row says about a run (not part of the results JSON)."""
+
+    run_id: str
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_hash: str
+    data_fingerprint: str
+    period: str
+    engine_version: str
+    backend: str
+    official: bool
+    started_at: datetime
+    finished_at: datetime | None
+    results_hash: str | None
+
+    @property
+    def status(self) -> str:
+        """``official`` or ``draft``."""
+        return "official" if self.official else "draft"
+
+
+def new_run_id(now: datetime) -> str:
+    """A run id that sorts by start time: ``20261008T093000123456Z-1a2b3c``."""
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(3)}"
+
+
+def utc_now() -> datetime:
+    """The current instant, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def start_run(
+    conn: Connection,
+    record: RunRecord,
+    *,
+    ruleset_json: str,
+    fingerprint: DataFingerprint,
+    period: Period,
+    timezone: str,
+) -> None:
+    """Insert the run row (finished_at and results_hash stay empty until :func:`finish_run`)."""
+    conn.execute(
+        EVALUATION_RUNS.insert().values(
+            run_id=record.run_id,
+            ruleset_id=record.ruleset_id,
+            ruleset_version=record.ruleset_version,
+            ruleset_hash=record.ruleset_hash,
+            ruleset_json=ruleset_json,
+            data_fingerprint=fingerprint.digest,
+            data_fingerprint_json=fingerprint.to_json(),
+            period=period.code,
+            period_start=period.start,
+            period_end=period.end,
+            timezone=timezone,
+            engine_version=record.engine_version,
+            backend=record.backend,
+            official=record.official,
+            status=record.status,
+            started_at=record.started_at,
+        )
+    )
+
+
+def finish_run(conn: Connection, record: RunRecord, results_hash: str) -> RunRecord:
+    """Record the finish time and the hash of the results JSON."""
+    finished = utc_now()
+    conn.execute(
+        EVALUATION_RUNS.update()
+        .where(EVALUATION_RUNS.c.run_id == record.run_id)
+        .values(finished_at=finished, results_hash=results_hash)
+    )
+    return RunRecord(**{**record.__dict__, "finished_at": finished, "results_hash": results_hash})
+
+
+def draft_record(
+    run_id: str,
+    ruleset: RuleSet,
+    ruleset_hash: str,
+    fingerprint: str,
+    period: Period,
+    backend: str,
+    official: bool,
+    started_at: datetime,
+) -> RunRecord:
+    """A run record at its start."""
+    return RunRecord(
+        run_id=run_id,
+        ruleset_id=ruleset.metadata.id,
+        ruleset_version=ruleset.metadata.version,
+        ruleset_hash=ruleset_hash,
+        data_fingerprint=fingerprint,
+        period=period.code,
+        engine_version=__version__,
+        backend=backend,
+        official=official,
+        started_at=started_at,
+        finished_at=None,
+        results_hash=None,
+    )
+
+
+def _number(value: Any) -> Any:
+    return sa.literal(value, ExprNumber())
+
+
+def store_items(card: CardRun) -> None:
+    """One ``run_item_results`` row per subject and item."""
+    table, layout = card.scored.table, card.scored.layout
+    selects = []
+    for spec in layout.items:
+        k = spec.position
+        target = layout.target(table, k)
+        attainment = Fixed(table.c[f"a{k}"], layout.scales[f"a{k}"]) if f"a{k}" in table.c else None
+        step = table.c[f"st{k}"]
+        selects.append(
+            sa.select(
+                card.run_literal(),
+                card.card_literal(),
+                table.c.subject_id,
+                sa.literal(k),
+                sa.literal(spec.section.id),
+                sa.literal(spec.indicator.id),
+                layout.value(table, k).number(),
+                target.number() if f"t{k}" in table.c else sa.null(),
+                attainment.number() if attainment is not None else sa.null(),
+                layout.score(table, k).number(),
+                _number(spec.item.weight),
+                layout.fixed(table, f"ew{k}").number(),
+                layout.fixed(table, f"c{k}").number(),
+                step != Step.NOT_APPLICABLE.value,
+                step,
+            )
+        )
+    t = RUN_ITEMS
+    columns = [
+        t.c.run_id,
+        t.c.scorecard_id,
+        t.c.subject_id,
+        t.c.position,
+        t.c.section_id,
+        t.c.indicator_id,
+        t.c.value,
+        t.c.target,
+        t.c.attainment,
+        t.c.score,
+        t.c.weight,
+        t.c.effective_weight,
+        t.c.contribution,
+        t.c.applicable,
+        t.c.step,
+    ]
+    card.conn.execute(t.insert().from_select(columns, sa.union_all(*selects)))
+
+
+def store_sections(card: CardRun) -> None:
+    """One ``run_section_results`` row per subject and section."""
+    table, layout = card.scored.table, card.scored.layout
+    selects = []
+    for j, section in enumerate(card.scorecard.sections):
+        score = layout.fixed(table, f"ss{j}")
+        selects.append(
+            sa.select(
+                card.run_literal(),
+                card.card_literal(),
+                table.c.subject_id,
+                sa.literal(j),
+                sa.literal(section.id),
+                _number(section.share),
+                score.number(),
+                score.is_not_null(),
+            )
+        )
+    t = RUN_SECTIONS
+    columns = [
+        t.c.run_id,
+        t.c.scorecard_id,
+        t.c.subject_id,
+        t.c.position,
+        t.c.section_id,
+        t.c.share,
+        t.c.score,
+        t.c.applicable,
+    ]
+    card.conn.execute(t.insert().from_select(columns, sa.union_all(*selects)))
