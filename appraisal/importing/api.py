@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from appraisal.errors import Issue, IssuesError, UserError
@@ -38,7 +39,7 @@ from appraisal.importing.report import Counts, ImportProgress, ImportReport, Sou
 from appraisal.importing.sources import Input, open_inputs, resolve_entity
 from appraisal.importing.staging import OK, POS, SRC, create_stage, drop_stage, load_stage
 from appraisal.importing.upsert import Moved, move_rows
-from appraisal.store.schema import Base
+from appraisal.store.schema import ENTITIES, Base
 
 ProgressCallback = Callable[[ImportProgress], None]
 
@@ -219,6 +220,13 @@ def _quarantine(batch: _EntityBatch, source: CheckedSource) -> PendingFile | Non
     return write_pending(source.raw, entries(source.raw, source.offset, mine))
 
 
+def _create_missing_tables(conn: Connection) -> None:
+    """Create the built-in tables inside the import's transaction (so a kill undoes them too)."""
+    existing = set(sa.inspect(conn).get_table_names())
+    if not existing.issuperset(ENTITIES):
+        Base.metadata.create_all(conn)
+
+
 def _transaction(
     engine: Engine, batches: list[_EntityBatch], steps: _Steps
 ) -> tuple[list[SourceReport], list[PendingFile]]:
@@ -230,7 +238,7 @@ def _transaction(
             with conn.begin():
                 if conn.dialect.name == "sqlite":
                     conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now
-                Base.metadata.create_all(conn)
+                _create_missing_tables(conn)
                 for batch in batches:
                     loaded, moved = _load_entity(conn, batch, rejected_keys, steps)
                     rejected_keys[loaded.spec.name] = _rejected_keys(loaded)

@@ -68,13 +68,21 @@ def _record(
     spec: EntitySpec,
     refs: list[tuple[ColumnSpec, str, str]],
     only_good: bool,
-) -> None:
+) -> int:
+    """Add the rows failing any of ``refs`` to ``rejects``; returns the rejects now recorded."""
+    selects = []
     for column, entity, key in refs:
         condition = _missing(stage, spec, column, entity, key)
         if only_good:
             condition = sa.and_(condition, stage.c[OK])
-        select = sa.select(stage.c[POS], sa.literal(column.name, sa.String(64))).where(condition)
-        conn.execute(sa.insert(rejects).from_select([POS, "column_name"], select))
+        label = sa.literal(column.name, sa.String(64)).label("column_name")
+        selects.append(sa.select(stage.c[POS].label(POS), label).where(condition))
+    failing = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    conn.execute(sa.insert(rejects).from_select([POS, "column_name"], failing))
+    return _count(conn, rejects)
+
+
+def _mark(conn: Connection, stage: sa.Table, rejects: sa.Table) -> None:
     conn.execute(
         sa.update(stage)
         .where(stage.c[OK], stage.c[POS].in_(sa.select(rejects.c[POS])))
@@ -89,13 +97,16 @@ def reference_failures(conn: Connection, spec: EntitySpec, stage: sa.Table) -> p
         return FAILURES.empty_table()
     rejects = _rejects_table(conn)
     try:
-        _record(conn, stage, rejects, spec, refs, only_good=False)
+        recorded = _record(conn, stage, rejects, spec, refs, only_good=False)
+        if recorded == 0:
+            return FAILURES.empty_table()
+        _mark(conn, stage, rejects)
         own = [ref for ref in refs if ref[1] == spec.name]
         while own:
-            before = _count(conn, rejects)
-            _record(conn, stage, rejects, spec, own, only_good=True)
-            if _count(conn, rejects) == before:
+            before, recorded = recorded, _record(conn, stage, rejects, spec, own, only_good=True)
+            if recorded == before:
                 break
+            _mark(conn, stage, rejects)
         rows = conn.execute(
             sa.select(rejects.c[POS], rejects.c.column_name).order_by(
                 rejects.c[POS], rejects.c.column_name
