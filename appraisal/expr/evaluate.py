@@ -178,8 +178,11 @@ class _Interpreter:
         x = self.eval(node.operand)
         if x is None:
             return None
-        found = any(self.eval(item) == x for item in node.items)
-        return found != node.negated
+        values = [self.eval(item) for item in node.items]
+        found: bool | None = any(v == x for v in values if v is not None)
+        if not found and any(v is None for v in values):
+            found = None  # as SQL: no match, but a null item might have matched
+        return _not(found) if node.negated else found
 
     def call(self, node: Call) -> Value:  # noqa: C901 - one arm per function
         func = node.func
@@ -189,6 +192,8 @@ class _Interpreter:
             chosen = node.args[1] if self.eval(node.args[0]) is True else node.args[2]
             return self.eval(chosen)
         args = [self.eval(arg) for arg in node.args]
+        if func is Func.NULLIF:  # as SQL: CASE WHEN a = b THEN NULL ELSE a END
+            return None if args[1] is not None and args[0] == args[1] else args[0]
         if any(a is None for a in args):
             return None
         if func is Func.ABS:
@@ -200,8 +205,6 @@ class _Interpreter:
             return min(args)  # type: ignore[type-var]
         if func is Func.GREATEST:
             return max(args)  # type: ignore[type-var]
-        if func is Func.NULLIF:
-            return None if args[0] == args[1] else args[0]
         if func is Func.DAYS_BETWEEN:
             return Decimal((_day(args[1]) - _day(args[0])).days)
         if func is Func.HOURS_BETWEEN:

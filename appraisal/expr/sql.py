@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any, assert_never
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BinaryExpression, ColumnElement, Grouping, UnaryExpression
 
 from appraisal.expr import sqlfuncs as f
 from appraisal.expr.ast import (
@@ -120,7 +120,19 @@ class _Compiler:
         self.params = params
 
     def compile(self, node: Expr) -> ColumnElement[Any]:
-        return sa.type_coerce(self._compile(node), sql_type(node.type))
+        """Compile a node and give it its SQL type, keeping operator precedence intact.
+
+        Conditions keep SQLAlchemy's own Boolean type (wrapping them would hide
+        their precedence from ``not``); arithmetic is typed and parenthesised.
+        """
+        element = self._compile(node)
+        if node.type is ExprType.BOOLEAN and isinstance(
+            node, Compare | Logic | InList | Between | IsNull | Unary
+        ):
+            return element
+        coerced = sa.type_coerce(element, sql_type(node.type))
+        compound = isinstance(element, BinaryExpression | UnaryExpression)
+        return Grouping(coerced) if compound else coerced
 
     def _compile(self, node: Expr) -> ColumnElement[Any]:  # noqa: C901 - one arm per node
         match node:

@@ -44,7 +44,26 @@ def _sqlite_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-class ExprNumber(TypeDecorator[Decimal]):
+class _ExactBind(TypeDecorator[Decimal]):
+    """Binds exactly what ``process_bind_param`` returns.
+
+    The NUMERIC implementation would turn Decimals into floats on dialects that
+    declare no native decimal support (duckdb-engine does), and DuckDB would then
+    compute in DOUBLE.  DuckDB, PostgreSQL and SQLite (given int/float) all take
+    these values directly.
+    """
+
+    impl = sa.Numeric(38, 10, asdecimal=True)
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        def process(value: Any) -> Any:
+            return self.process_bind_param(value, dialect)
+
+        return process
+
+
+class ExprNumber(_ExactBind):
     """A unitless number: NUMERIC in SQL, Decimal in Python."""
 
     impl = sa.Numeric(38, 10, asdecimal=True)
@@ -87,7 +106,7 @@ class ExprInteger(TypeDecorator[Decimal]):
         return Decimal
 
 
-class ExprMoney(TypeDecorator[Decimal]):
+class ExprMoney(_ExactBind):
     """Money inside expressions: cents on SQLite, exact NUMERIC elsewhere, never truncated."""
 
     impl = sa.Numeric(38, 10, asdecimal=True)
