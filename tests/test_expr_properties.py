@@ -109,7 +109,7 @@ def _extend(inner: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
 trees = st.recursive(leaves, _extend, max_leaves=12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(trees)
 def test_parse_render_round_trip(tree: Expr) -> None:
     text = render(tree)
@@ -118,7 +118,7 @@ def test_parse_render_round_trip(tree: Expr) -> None:
     assert render(reparsed) == text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(trees, st.lists(st.sampled_from([" ", "  ", "\n", "\t ", "\r\n  "]), min_size=1))
 def test_formatting_does_not_matter(tree: Expr, spaces: list[str]) -> None:
     text = render(tree)

@@ -75,7 +75,7 @@ def evaluate(
     """The value of a checked expression; ``env`` maps dotted names to values."""
     interpreter = _Interpreter(env, params or ExprParams())
     with localcontext(DECIMAL_CONTEXT):
-        return interpreter.eval(typed.expr)
+        return interpreter.value_of(typed.expr)
 
 
 _COMPARE: dict[CmpOp, Callable[[object, object], bool]] = {
@@ -93,7 +93,7 @@ class _Interpreter:
         self.env = env
         self.params = params
 
-    def eval(self, node: Expr) -> Value:  # noqa: C901 - one arm per node kind
+    def value_of(self, node: Expr) -> Value:  # noqa: C901 - one arm per node kind
         match node:
             case NumberLit(value=value):
                 return +value
@@ -116,23 +116,23 @@ class _Interpreter:
             case Logic():
                 return self.logic(node)
             case Compare(op=op, left=left, right=right):
-                a, b = self.eval(left), self.eval(right)
+                a, b = self.value_of(left), self.value_of(right)
                 return None if a is None or b is None else _COMPARE[op](a, b)
             case InList():
                 return self.in_list(node)
             case Between(operand=operand, low=low, high=high, negated=negated):
-                x, lo, hi = self.eval(operand), self.eval(low), self.eval(high)
+                x, lo, hi = self.value_of(operand), self.value_of(low), self.value_of(high)
                 inside = _and(_cmp(CmpOp.GE, x, lo), _cmp(CmpOp.LE, x, hi))
                 return _not(inside) if negated else inside
             case IsNull(operand=operand, negated=negated):
-                return (self.eval(operand) is None) != negated
+                return (self.value_of(operand) is None) != negated
             case Call():
                 return self.call(node)
             case Case(whens=whens, default=default):
                 for when in whens:
-                    if self.eval(when.condition) is True:
-                        return self.eval(when.value)
-                return self.eval(default) if default is not None else None
+                    if self.value_of(when.condition) is True:
+                        return self.value_of(when.value)
+                return self.value_of(default) if default is not None else None
 
     def name(self, node: Name) -> Value:
         if node.path in (("period_start",), ("period_end",)):
@@ -145,7 +145,7 @@ class _Interpreter:
         return _coerce(key, self.env[key])
 
     def unary(self, node: Unary) -> Value:
-        value = self.eval(node.operand)
+        value = self.value_of(node.operand)
         if value is None:
             return None
         if node.op is UnaryOp.NOT:
@@ -154,7 +154,7 @@ class _Interpreter:
         return -value
 
     def arith(self, node: Arith) -> Value:
-        a, b = self.eval(node.left), self.eval(node.right)
+        a, b = self.value_of(node.left), self.value_of(node.right)
         if a is None or b is None:
             return None
         assert isinstance(a, Decimal) and isinstance(b, Decimal)
@@ -170,15 +170,15 @@ class _Interpreter:
         assert_never(op)
 
     def logic(self, node: Logic) -> Value:
-        a, b = self.eval(node.left), self.eval(node.right)
+        a, b = self.value_of(node.left), self.value_of(node.right)
         assert not isinstance(a, Decimal | str | date) and not isinstance(b, Decimal | str | date)
         return _and(a, b) if node.op is BoolOp.AND else _or(a, b)
 
     def in_list(self, node: InList) -> Value:
-        x = self.eval(node.operand)
+        x = self.value_of(node.operand)
         if x is None:
             return None
-        values = [self.eval(item) for item in node.items]
+        values = [self.value_of(item) for item in node.items]
         found: bool | None = any(v == x for v in values if v is not None)
         if not found and any(v is None for v in values):
             found = None  # as SQL: no match, but a null item might have matched
@@ -187,11 +187,11 @@ class _Interpreter:
     def call(self, node: Call) -> Value:  # noqa: C901 - one arm per function
         func = node.func
         if func is Func.COALESCE:
-            return next((v for v in map(self.eval, node.args) if v is not None), None)
+            return next((v for v in map(self.value_of, node.args) if v is not None), None)
         if func is Func.IF:
-            chosen = node.args[1] if self.eval(node.args[0]) is True else node.args[2]
-            return self.eval(chosen)
-        args = [self.eval(arg) for arg in node.args]
+            chosen = node.args[1] if self.value_of(node.args[0]) is True else node.args[2]
+            return self.value_of(chosen)
+        args = [self.value_of(arg) for arg in node.args]
         if func is Func.NULLIF:  # as SQL: CASE WHEN a = b THEN NULL ELSE a END
             return None if args[1] is not None and args[0] == args[1] else args[0]
         if any(a is None for a in args):
