@@ -75,6 +75,7 @@ from appraisal.spec.models import (
     effective_rounding,
 )
 from appraisal.spec.yaml_loader import DocPath
+from appraisal.store.types import MONEY_SCALE
 
 # ── which indicators a frame needs ──────────────────────────────────────────────
 
@@ -198,9 +199,10 @@ def recipe_value(
     arms: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = [
         (sa.func.coalesce(n, 0) == 0, _missing(_on_empty(indicator)))
     ]
-    plain = recipe.numerator_kind is ExprType.INTEGER and d is None and recipe.divisor == 1
-    if plain and rounding.places >= 0:
-        return sa.case(*arms, else_=a)
+    single = d is None and recipe.divisor == 1
+    exact_places = {ExprType.INTEGER: 0, ExprType.MONEY: MONEY_SCALE}.get(recipe.numerator_kind)
+    if single and exact_places is not None and rounding.places >= exact_places:
+        return sa.case(*arms, else_=a)  # already exact at the declared places
     divisor = recipe.divisor
     den_kind = recipe.denominator_kind
     den: ColumnElement[Any] | None = d
@@ -405,6 +407,10 @@ class _FrameBuilder:
         rounding = effective_rounding(indicator, self.ruleset.settings)
         kind = value_kind(indicator)
         kind = ExprType.NUMBER if kind is ExprType.INTEGER else kind
+        if isinstance(raw, sa.BindParameter) and isinstance(raw.value, Decimal):
+            value_type = raw.type
+            exact = rounding.apply(raw.value * factor)
+            return sa.bindparam(None, exact, type_=value_type, unique=True)
         value = raw
         if factor != 1:
             value = sa.type_coerce(
@@ -490,7 +496,12 @@ class _FrameBuilder:
         layer0_cols: list[ColumnElement[Any]] = [s[c] for c in SUBJECT_COLUMNS]
         layer0_cols += [v.label(value_column(i)) for i, v in base_values.items()]
         layer0_cols += [t.label(target_column(i)) for i, t in self.targets.items()]
-        current = sa.select(*layer0_cols).select_from(self.from_clause).subquery("layer_0")
+        current = (
+            sa.select(*layer0_cols)
+            .select_from(self.from_clause)
+            .cte("layer_0")
+            .prefix_with("MATERIALIZED")
+        )
         computed = set(base_values)
         for depth, layer in enumerate(self.derived_layers(), start=1):
             columns = {i: current.c[value_column(i)] for i in computed}
@@ -499,7 +510,7 @@ class _FrameBuilder:
                 self.derived_value(ind, columns, targets).label(value_column(ind.id))
                 for ind in layer
             ]
-            current = sa.select(*current.c, *new).subquery(f"layer_{depth}")
+            current = sa.select(*current.c, *new).cte(f"layer_{depth}").prefix_with("MATERIALIZED")
             computed.update(ind.id for ind in layer)
         indicators = tuple(i for i in self.spec.indicators if i in computed)
         targeted = tuple(i for i in self.spec.indicators if i in self.targets)

@@ -332,7 +332,7 @@ def _text(value: Any) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        return format(value.normalize(), "f")  # the same text on every backend
     return str(value)
 
 

@@ -9,7 +9,9 @@ on a tie (0.125, 2.675, 1/32) rounds as :mod:`decimal` would, on every backend:
   and the remainder decides the last digit.
 * DuckDB: both sides become ``HUGEINT`` after scaling by 10^10 (``DECIMAL(38,10)``
   first, which also snaps a ``DOUBLE`` — the result of DuckDB's own division —
-  to ten places); then the same integer quotient and remainder.
+  to ten places).  HUGEINT division is slow in DuckDB, so the quotient comes
+  from DOUBLE division and is then corrected with exact HUGEINT products
+  (valid while the rounded value is below 10^15 units of its last place).
 * SQLite: integers (counts, money in cents) are used as they are; other values
   are snapped to 10^-6 (ten thousandths of a cent for money) and made integers.
 
@@ -121,7 +123,7 @@ def _render(
     odd = f"{q} <> 2 * {idiv.format(a=q, b='2')}"
     up = _increment(element.mode, q, r, b, negative, odd)
     magnitude = f"({q} + CASE WHEN {up} THEN 1 ELSE 0 END)"
-    signed = f"(CASE WHEN {negative} THEN -{magnitude} ELSE {magnitude} END)"
+    signed = f"({magnitude} * CASE WHEN {negative} THEN -1 ELSE 1 END)"
     return scale_result.format(x=signed)
 
 
@@ -137,10 +139,50 @@ def _round_pg(element: RoundQuotient, compiler: SQLCompiler, **kw: Any) -> str:
     return _render(element, n, d, places, "div({a}, {b})", result)
 
 
+def _duckdb_magnitude(mode: RoundingMode, a: str, b: str, negative: str) -> str:
+    """|a / b| rounded to an integer, exactly, without HUGEINT division (slow in DuckDB).
+
+    A candidate comes from DOUBLE division (off by at most one below 10^15) and
+    is corrected with exact HUGEINT products: ``c`` is the half-up rounding,
+    ``f`` the floor; ties (``2a = (2c - 1) b``) and exactness (``f b = a``) are
+    then decided exactly.
+    """
+    t = f"(CAST({a} AS DOUBLE) / CAST({b} AS DOUBLE))"
+    if mode in (RoundingMode.HALF_UP, RoundingMode.HALF_EVEN, RoundingMode.HALF_DOWN):
+        c0 = f"CAST(FLOOR({t} + 0.5) AS HUGEINT)"
+        c = (
+            f"({c0} - CASE WHEN 2 * {a} < (2 * {c0} - 1) * {b} THEN 1 ELSE 0 END"
+            f" + CASE WHEN 2 * {a} >= (2 * {c0} + 1) * {b} THEN 1 ELSE 0 END)"
+        )
+        if mode is RoundingMode.HALF_UP:
+            return c
+        tie = f"2 * {a} = (2 * {c} - 1) * {b}"
+        if mode is RoundingMode.HALF_DOWN:
+            return f"({c} - CASE WHEN {tie} THEN 1 ELSE 0 END)"
+        odd = f"CAST({c} AS DOUBLE) / 2 <> FLOOR(CAST({c} AS DOUBLE) / 2)"
+        return f"({c} - CASE WHEN {tie} AND {odd} THEN 1 ELSE 0 END)"
+    f0 = f"CAST(FLOOR({t}) AS HUGEINT)"
+    f = (
+        f"({f0} - CASE WHEN {f0} * {b} > {a} THEN 1 ELSE 0 END"
+        f" + CASE WHEN ({f0} + 1) * {b} <= {a} THEN 1 ELSE 0 END)"
+    )
+    inexact = f"CASE WHEN {f} * {b} <> {a} THEN 1 ELSE 0 END"
+    match mode:
+        case RoundingMode.DOWN:
+            return f
+        case RoundingMode.UP:
+            return f"({f} + {inexact})"
+        case RoundingMode.CEILING:
+            return f"({f} + CASE WHEN {negative} THEN 0 ELSE {inexact} END)"
+        case RoundingMode.FLOOR:
+            return f"({f} + CASE WHEN {negative} THEN {inexact} ELSE 0 END)"
+        case _:  # pragma: no cover - the half modes returned above
+            raise AssertionError(mode)
+
+
 @compiles(RoundQuotient, "duckdb")
 def _round_duckdb(element: RoundQuotient, compiler: SQLCompiler, **kw: Any) -> str:
     raw_n, raw_d = (compiler.process(c, **kw) for c in element.clauses)
-    n, d = raw_n, raw_d
     integral = element.kind is ExprType.INTEGER and element.denominator_kind is ExprType.INTEGER
     if integral:
         n, d = f"CAST({raw_n} AS HUGEINT)", f"CAST({raw_d} AS HUGEINT)"
@@ -149,11 +191,14 @@ def _round_duckdb(element: RoundQuotient, compiler: SQLCompiler, **kw: Any) -> s
         n = f"CAST(CAST({raw_n} AS DECIMAL(38, {DUCKDB_SCALE})) * {factor} AS HUGEINT)"
         d = f"CAST(CAST({raw_d} AS DECIMAL(38, {DUCKDB_SCALE})) * {factor} AS HUGEINT)"
     places = element.places
+    negative = f"(({n}) < 0) <> (({d}) < 0)"
+    a = f"(ABS({n}) * {10**places})"
+    b = f"NULLIF(ABS({d}), 0)"
+    magnitude = _duckdb_magnitude(element.mode, a, b, negative)
+    signed = f"({magnitude} * CASE WHEN {negative} THEN -1 ELSE 1 END)"
     if places == 0:
-        result = "CAST({x} AS DECIMAL(38, 0))"
-    else:
-        result = f"(CAST({{x}} AS DECIMAL(38, 0)) * CAST(1e-{places} AS DECIMAL(38, {places})))"
-    return _render(element, n, d, places, "({a} // {b})", result)
+        return f"CAST({signed} AS DECIMAL(38, 0))"
+    return f"(CAST({signed} AS DECIMAL(38, 0)) * CAST(1e-{places} AS DECIMAL(38, {places})))"
 
 
 def _sqlite_integer(value: str, kind: ExprType) -> tuple[str, int]:
