@@ -127,3 +127,28 @@ def test_jsonl_instants_booleans_and_quarantine(engine: Engine, tmp_path: Path) 
             "_text": TICKETS[3],
         },
     ]
+
+
+def test_jsonl_of_only_bad_lines_quarantines_them_all(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "orders.jsonl"
+    path.write_text('not json\n["a list"]\n', encoding="utf-8")
+    report = import_files(engine, [path], timezone="UTC")
+    assert report.total == Counts(read=2, rejected=2)
+    lines = (tmp_path / "orders.rejected.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["_row"] for line in lines] == [1, 2]
+
+
+def test_a_corrected_workbook_quarantine_imports_as_its_entity(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "crm.xlsx"
+    make_workbook(path)
+    import_files(engine, [path], timezone="Asia/Shanghai")
+    quarantine = tmp_path / "crm.orders.rejected.csv"
+    fixed = quarantine.read_bytes().decode("utf-8-sig").replace("12.345", "12.35")
+    fixed = fixed.replace('"00999","","45352","5","open","stray"', '"00456","","45352","5","open"')
+    quarantine.write_bytes(fixed.encode("utf-8-sig"))
+    report = import_files(engine, [quarantine], timezone="Asia/Shanghai")
+    assert report.total == Counts(read=2, inserted=2)
+    assert [row[0] for row in table_rows(engine, "orders")] == ["A1", "A2", "A3", "A4"]
+    assert table_rows(engine, "orders")[3][3] == date(2024, 3, 1)

@@ -43,6 +43,8 @@ def raw_with(headers: tuple[str, ...]) -> RawTable:
         ("客户", "customers"),
         ("staff", "staff"),
         ("orders.rejected", "orders"),
+        ("crm.orders.rejected", "orders"),
+        ("crm.2026", None),
         ("ordersx", None),
         ("notes", None),
     ],

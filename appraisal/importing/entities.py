@@ -145,8 +145,17 @@ def entity_from_name(name: str) -> str | None:
     """The entity a file stem or sheet name stands for, by its longest matching name.
 
     ``orders-2026Q3`` and ``订单2026`` are orders; ``opportunity_stages`` is not
-    opportunities; ``ordersx`` is nothing.
+    opportunities; ``ordersx`` is nothing.  When the whole name does not start
+    with an entity name, each dot-separated part is tried in turn, so the
+    quarantine file ``crm.orders.rejected`` of a workbook is orders again.
     """
+    found = _entity_from_stem(name)
+    if found is None and "." in name:
+        found = next(filter(None, map(_entity_from_stem, name.split("."))), None)
+    return found
+
+
+def _entity_from_stem(name: str) -> str | None:
     stem = re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", name).casefold().strip())
     best: tuple[int, str] | None = None
     for entity, aliases in ENTITY_NAMES.items():

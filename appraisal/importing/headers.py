@@ -107,7 +107,8 @@ def map_headers(spec: EntitySpec, raw: RawTable) -> HeaderMap:
         else:
             first_position[column] = position
             positions.append((position, column))
-    issues.extend(_missing_required(spec, raw, set(first_position), word))
+    if raw.headers or raw.source.fmt != "jsonl":  # JSON Lines of bad lines only: quarantine them
+        issues.extend(_missing_required(spec, raw, set(first_position), word))
     if issues:
         raise SourceError(*issues)
     return HeaderMap(tuple(positions))
