@@ -12,7 +12,7 @@ from appraisal.spec.json_schema import SCHEMAS, render_schema, rule_file_schema
 from appraisal.spec.yaml_loader import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "rules").rglob("*.yaml"))
+EXAMPLES = sorted([*(ROOT / "rules").glob("*.yaml"), *(ROOT / "rules" / "shared").glob("*.yaml")])
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
