@@ -129,3 +129,14 @@ def test_canonical_text_loads_back_to_the_same_rule_set(path: Path) -> None:
     assert content_hash(back) == content_hash(ruleset)
     assert back.metadata == ruleset.metadata
     assert back.scorecards[0].sections == ruleset.scorecards[0].sections
+
+
+@pytest.mark.parametrize("path", [*expand_paths([EXAMPLES]), FIXTURES / "mini.yaml"], ids=str)
+def test_runs_and_the_registry_hash_rules_alike(path: Path) -> None:
+    """A run's stored rule hash must equal the registry's, or official runs could not
+    find their approved version."""
+    from appraisal.engine.fingerprint import ruleset_hash, ruleset_json
+
+    ruleset = load(path)
+    assert ruleset_hash(ruleset) == content_hash(ruleset)
+    assert ruleset_json(ruleset) == ruleset_canonical(ruleset)

@@ -8,6 +8,7 @@ import click
 
 from appraisal.audit.audit_log import AuditRecord, EventKind, read_log, verify_log
 from appraisal.audit.canonical import short_hash
+from appraisal.audit.reproduce import render_reproduction, reproduce
 from appraisal.cli import workspace_from
 from appraisal.errors import UserError
 from appraisal.store.database import connect
@@ -107,6 +108,28 @@ def verify_command(ctx: click.Context, noted_head: str | None) -> None:
         click.echo(f"Noted head found at record {found[0]}")
     noun = "record" if report.count == 1 else "records"
     click.echo(f"Audit log intact: {report.count} {noun}, head {report.head_hash}")
+
+
+@audit_group.command("reproduce")
+@click.argument("run_id")
+@click.pass_context
+def reproduce_command(ctx: click.Context, run_id: str) -> None:
+    """Evaluate stored run RUN_ID again from its own record and compare.
+
+    Uses the rules stored with the run (checked against their hash), its period
+    and time zone, on today's data.  Says "byte-identical" or exactly what
+    differs: data figures changed since (entity, column, figure) and the
+    subjects and items whose results changed.  Stores nothing.  Exits with 1
+    when the run is not reproduced.
+    """
+    engine = connect(workspace_from(ctx).database_url)
+    try:
+        outcome = reproduce(engine, run_id)
+    finally:
+        engine.dispose()
+    click.echo(render_reproduction(outcome), nl=False)
+    if not outcome.identical:
+        ctx.exit(1)
 
 
 COMMANDS: tuple[click.Command, ...] = (audit_group,)

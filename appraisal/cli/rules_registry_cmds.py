@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,10 @@ from appraisal.audit.canonical import short_hash
 from appraisal.audit.diff import diff_sides
 from appraisal.audit.diff_render import render_json, render_markdown, render_text
 from appraisal.audit.gitinfo import git_state
+from appraisal.audit.impact import analyse_impact
+from appraisal.audit.impact_render import render_csv as impact_csv
+from appraisal.audit.impact_render import render_html as impact_html
+from appraisal.audit.impact_render import render_markdown as impact_markdown
 from appraisal.audit.refs import is_registry_ref, resolve
 from appraisal.audit.registry import (
     StoredVersion,
@@ -26,6 +30,8 @@ from appraisal.audit.registry import (
 )
 from appraisal.cli import workspace_from
 from appraisal.errors import IssuesError, UserError
+from appraisal.periods import Period
+from appraisal.spec.models import RuleSet
 from appraisal.spec.parse import display_name, expand_paths
 from appraisal.store.database import connect
 from appraisal.validation.validator import check_ruleset
@@ -244,6 +250,60 @@ def diff_command(
     click.echo(render[output_format](report), nl=False)
     if exit_code and report.has_changes:
         ctx.exit(1)
+
+
+def _single(spec: str, found: Mapping[str, RuleSet]) -> tuple[str, RuleSet]:
+    if len(found) != 1:
+        names = ", ".join(sorted(found))
+        raise UserError(f"'{spec}' holds {len(found)} rule sets ({names}); name one rule file")
+    return spec, next(iter(found.values()))
+
+
+@rules_group.command("impact")
+@click.argument("old")
+@click.argument("new")
+@click.option("--period", "period_code", required=True, help="Period evaluated, e.g. 2026Q3.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "csv", "html"]),
+    default="markdown",
+    show_default=True,
+    help="markdown: summary, matrices, subjects; csv: one row per subject; html: a page.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of printing it.",
+)
+@click.pass_context
+def impact_command(
+    ctx: click.Context, old: str, new: str, period_code: str, output_format: str, out: Path | None
+) -> None:
+    """Evaluate OLD and NEW rules on the same data and report what changes.
+
+    Per person and client: total score, tier and money incentives before and
+    after; a tier-movement matrix per scorecard; what each incentive pays in all
+    (the bonus pool change).  OLD and NEW name one rule set each, as for
+    `appraisal rules diff`.  Nothing is stored: both evaluations are undone.
+    """
+    workspace = workspace_from(ctx)
+    period = Period.parse(period_code)
+    engine = connect(workspace.database_url)
+    try:
+        with engine.connect() as conn:
+            sides = [_single(spec, resolve(spec, lambda: conn)) for spec in (old, new)]
+        report = analyse_impact(engine, sides[0], sides[1], period, timezone=workspace.timezone)
+    finally:
+        engine.dispose()
+    render = {"markdown": impact_markdown, "csv": impact_csv, "html": impact_html}
+    text = render[output_format](report)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8-sig" if output_format == "csv" else "utf-8", newline="")
+    click.echo(f"wrote {out} ({len(report.subjects)} subjects)")
 
 
 COMMANDS: tuple[click.Command, ...] = (rules_group,)
