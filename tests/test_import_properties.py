@@ -51,6 +51,8 @@ class Row:
             fields[2] = f"2026-02-{self.day + 28:02d}"
         if "negative_amount" in self.defects and self.status != "refund":
             fields[3] = "-" + amount
+        if "positive_refund" in self.defects:
+            fields[3:5] = [amount, "refund"]
         if "unknown_customer" in self.defects:
             fields[1] = "C404"
         if "bad_status" in self.defects:
@@ -59,8 +61,6 @@ class Row:
             fields[3] = ""
         if "three_decimals" in self.defects:
             fields[3] = amount + "5"
-        if "positive_refund" in self.defects:
-            fields[4] = "refund"
         if "short_row" in self.defects:
             fields = fields[:-1]
         if "long_row" in self.defects:
@@ -70,7 +70,7 @@ class Row:
     @property
     def effective_defects(self) -> frozenset[str]:
         """Defects that really break the row (a negative refund is fine)."""
-        if self.status == "refund":
+        if self.status == "refund" or "positive_refund" in self.defects:
             return self.defects - {"negative_amount"}
         return self.defects
 
