@@ -16,7 +16,12 @@ from typing import TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from appraisal.engine.context import EvaluationContext
-from appraisal.engine.evaluate import evaluate_frames, measure_frames, measured_history
+from appraisal.engine.evaluate import (
+    Frames,
+    evaluate_frames,
+    measure_frames,
+    measured_history,
+)
 from appraisal.engine.results import EvaluationResult
 from appraisal.errors import IssuesError
 from appraisal.periods import Period
@@ -38,6 +43,29 @@ def scratch(engine: Engine) -> Iterator[Connection]:
             transaction.rollback()
 
 
+def evaluate_with_frames(
+    conn: Connection,
+    ruleset: RuleSet,
+    period: Period,
+    *,
+    timezone: str,
+    rules_dir: Path | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[EvaluationResult, Frames]:
+    """Every stage of an evaluation on ``conn`` (the caller owns the transaction).
+
+    The values frames stay on the connection, so every indicator's value (not
+    only the scored ones) can be read afterwards.
+    """
+    results = validate_ruleset(ruleset)
+    if results.has_blocking_issues:
+        raise IssuesError(results.errors)
+    ctx = EvaluationContext(ruleset, period, catalog or Catalog(), timezone)
+    frames = measure_frames(conn, ctx, rules_dir)
+    history = measured_history(conn, ctx, rules_dir)
+    return evaluate_frames(conn, ctx, frames, history=history), frames
+
+
 def evaluate_on(
     conn: Connection,
     ruleset: RuleSet,
@@ -48,13 +76,10 @@ def evaluate_on(
     catalog: Catalog | None = None,
 ) -> EvaluationResult:
     """Every stage of an evaluation on ``conn`` (the caller owns the transaction)."""
-    results = validate_ruleset(ruleset)
-    if results.has_blocking_issues:
-        raise IssuesError(results.errors)
-    ctx = EvaluationContext(ruleset, period, catalog or Catalog(), timezone)
-    frames = measure_frames(conn, ctx, rules_dir)
-    history = measured_history(conn, ctx, rules_dir)
-    return evaluate_frames(conn, ctx, frames, history=history)
+    result, _frames = evaluate_with_frames(
+        conn, ruleset, period, timezone=timezone, rules_dir=rules_dir, catalog=catalog
+    )
+    return result
 
 
 def without_trace(engine: Engine, work: Callable[[Connection], T]) -> T:

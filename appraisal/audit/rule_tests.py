@@ -36,8 +36,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError
 
 from appraisal.errors import Issue
-from appraisal.spec.fields import Code, Identifier, Name, Num, PeriodCode, Prose, Quantity, RelPath
-from appraisal.spec.models import Model
+from appraisal.spec.fields import Code, Identifier, Name, Num, PeriodCode, Quantity, RelPath
+from appraisal.spec.models import Model, Text
 from appraisal.spec.parse import model_issues, read_rule_text
 from appraisal.spec.yaml_loader import LoadedDocument, load_yaml
 
@@ -72,7 +72,7 @@ class RuleTestCase(Model):
     """Rows in, expectations out, for one period."""
 
     name: Name
-    description: Prose | None = None
+    description: Text | None = None
     period: PeriodCode
     data: dict[Identifier, tuple[dict[str, Any], ...]] = Field(default_factory=dict)
     """Rows per entity (staff, customers, orders, ...), columns by their names."""

@@ -28,6 +28,7 @@ from appraisal.audit.registry import (
     publish,
     retire,
 )
+from appraisal.audit.rule_runner import BACKENDS, find_tests, render_outcomes, run_test_file
 from appraisal.cli import workspace_from
 from appraisal.errors import IssuesError, UserError
 from appraisal.periods import Period
@@ -90,6 +91,7 @@ def publish_command(ctx: click.Context, rules: Path, author: str, note: str) -> 
     for report in reports:
         if report.ruleset is None:
             raise IssuesError(report.results.errors)
+    _require_passing_tests(roots)
     with _transaction(ctx) as conn:
         for report in reports:
             assert report.ruleset is not None
@@ -113,6 +115,16 @@ def publish_command(ctx: click.Context, rules: Path, author: str, note: str) -> 
                     f"{v.ref} is already published with this content "
                     f"(sha256 {short_hash(v.content_hash)}, {v.state.value}); nothing to do"
                 )
+
+
+def _require_passing_tests(roots: tuple[Path, ...]) -> None:
+    """Refuse to publish rules whose own tests fail (rules without tests pass)."""
+    found = find_tests(roots)
+    outcomes = [run_test_file(path) for path in found.test_files]
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        report = render_outcomes(failed).rstrip("\n")
+        raise UserError(f"the rule tests do not pass; nothing was published\n{report}")
 
 
 @rules_group.command("approve")
@@ -306,4 +318,35 @@ def impact_command(
     click.echo(f"wrote {out} ({len(report.subjects)} subjects)")
 
 
-COMMANDS: tuple[click.Command, ...] = (rules_group,)
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default="duckdb",
+    show_default=True,
+    help="Embedded database the cases run on (a scratch file, never the workspace's).",
+)
+@click.pass_context
+def test_command(ctx: click.Context, paths: tuple[Path, ...], backend: str) -> None:
+    """Run the rule tests kept beside the rules: PASS, FAIL and ERROR per case.
+
+    PATHS are rule files, folders of them (default: the workspace's rules/) or
+    test files.  The tests of rules/NAME.yaml live in rules/tests/NAME.tests.yaml:
+    a few rows per entity and the values, scores, totals, tiers, incentives,
+    plans and segments the rules must give.  Exits with 1 on any FAIL or ERROR.
+    """
+    targets = paths or (workspace_from(ctx).rules_dir,)
+    found = find_tests(targets)
+    if not found.test_files:
+        where = ", ".join(display_name(p) for p in targets)
+        raise UserError(
+            f"no rule tests in {where} (expected tests/<name>.tests.yaml beside the rules)"
+        )
+    outcomes = [run_test_file(path, backend) for path in found.test_files]
+    click.echo(render_outcomes(outcomes, found.untested), nl=False)
+    if not all(o.ok for o in outcomes):
+        ctx.exit(1)
+
+
+COMMANDS: tuple[click.Command, ...] = (rules_group, test_command)
