@@ -272,3 +272,32 @@ def evaluate_rows(
             history=history_of if history is not None else None,
             official=official,
         )
+
+
+def score_rows(
+    conn: Connection, rules: RuleSet, rows: Sequence[Row], card: int = 0
+) -> dict[str, dict[str, Any]]:
+    """Score hand-built rows with the rule set's scorecard; subject → work-table figures.
+
+    Keys: ``s0``, ``st0``, ``a0``, ``ew0``, ``c0`` per item, ``ss0`` per section,
+    ``total`` (numbers as Decimal, None when missing).
+    """
+    from appraisal.engine.score import score
+
+    scorecard = rules.scorecards[card]
+    frame = build_frame(conn, rules, rows, name=scorecard.id, subject=scorecard.subject)
+    scored = score(conn, rules, scorecard, frame)
+    table, layout = scored.table, scored.layout
+    numbers = [name for name in layout.scales if name[0] in "sacet" and not name.startswith("st")]
+    picked = [c for c in numbers if c[0] in "sace" or c == "total"]
+    steps = [c.name for c in table.c if c.name.startswith("st")]
+    query = sa.select(
+        table.c.subject_id,
+        *(layout.fixed(table, n).number().label(n) for n in picked),
+        *(table.c[s] for s in steps),
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(query).mappings():
+        values = {k: (Decimal(str(v)) if isinstance(v, float) else v) for k, v in row.items()}
+        found[row["subject_id"]] = values
+    return found

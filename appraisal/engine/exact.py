@@ -9,23 +9,28 @@ here, in Python, from the rule set:
 
 * ``+ - ×`` are integer operations (scales add up under ``×``);
 * a quotient is never computed on its own: :func:`round_div` rounds
-  ``n / d`` to the declared places in one integer division plus a remainder
-  test, so a value exactly on a tie (84.5, 0.125) rounds as ``decimal`` does;
+  ``n / d`` to the declared places with one integer division of non-negative
+  integers (``floor((2a + b) / 2b)`` rounds half up), so a value exactly on a
+  tie (84.5, 0.125) rounds as ``decimal`` does;
 * comparisons are integer comparisons after aligning scales, so a value exactly
-  on a band or tier boundary falls on the documented side.
+  on a band or tier boundary falls on the documented side;
+* arithmetic between literals is done in Python (:class:`Fixed` keeps their value).
 
-The integers are ``NUMERIC`` on PostgreSQL (unbounded), ``HUGEINT`` on DuckDB
-(38 digits; an overflow is an error) and 64-bit ``INTEGER`` on SQLite, where
-results that overflowed into REAL are refused with an error rather than
-returned rounded (see :class:`ToNumber`).  Stored numbers are read back with
-:func:`of_column` at the places they were rounded to.
+The integers are ``NUMERIC`` on PostgreSQL (unbounded) and 64-bit ``BIGINT``
+/ ``INTEGER`` on DuckDB and SQLite (DuckDB's 128-bit division costs
+microseconds per value).  A 64-bit overflow is an error on DuckDB; on SQLite,
+which silently turns it into REAL, a result that overflowed is refused with an
+"integer overflow" error rather than stored rounded (see :class:`ToNumber`).
+So a result is exact or the evaluation fails; it is never silently rounded.
+Stored numbers are read back with :func:`of_column` at the places they were
+rounded to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import Context, Decimal, localcontext
 from typing import Any, assert_never
 
 import sqlalchemy as sa
@@ -53,7 +58,8 @@ def integer(value: int) -> ColumnElement[Any]:
 
 
 def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
-    return [compiler.process(arg, **kw) for arg in element.clauses]
+    """The compiled arguments, each parenthesised (they are spliced into infix SQL)."""
+    return [f"({compiler.process(arg, **kw)})" for arg in element.clauses]
 
 
 class _Func(FunctionElement[Any]):
@@ -77,7 +83,7 @@ def _as_int_pg(element: AsInt, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(AsInt, "duckdb")
 def _as_int_duckdb(element: AsInt, compiler: SQLCompiler, **kw: Any) -> str:
     (x,) = _args(element, compiler, **kw)
-    return f"CAST({x} AS HUGEINT)"
+    return f"CAST({x} AS BIGINT)"
 
 
 @compiles(AsInt, "sqlite")
@@ -101,26 +107,55 @@ class Snap(_Func):
         self.places = places
 
 
-def _snap_text(element: Snap, compiler: SQLCompiler, cast: str, **kw: Any) -> str:
-    (x,) = _args(element, compiler, **kw)
-    scaled = x if element.places == 0 else f"({x}) * {10**element.places}"
-    return f"CAST(ROUND({scaled}) AS {cast})"
-
-
 @compiles(Snap)
 def _snap_pg(element: Snap, compiler: SQLCompiler, **kw: Any) -> str:
     (x,) = _args(element, compiler, **kw)
     return f"ROUND(CAST({x} AS NUMERIC) * {10**element.places})"
 
 
+def _storage(kind: sa.types.TypeEngine[Any]) -> str:
+    """``integer``, ``narrow`` (a decimal of ≤ 18 digits) or ``wide`` (anything else)."""
+    impl = kind.impl_instance if isinstance(kind, sa.types.TypeDecorator) else kind
+    if isinstance(impl, sa.Integer):
+        return "integer"
+    if isinstance(impl, sa.Numeric) and not isinstance(impl, sa.Float):
+        precision = impl.precision
+        if precision is not None and precision <= DUCKDB_NARROW_DIGITS:
+            return "narrow"
+    return "wide"
+
+
+DUCKDB_NARROW_DIGITS = 18
+"""DuckDB keeps decimals of up to 18 digits in 64 bits (fast); wider ones in 128 (slow)."""
+
+DUCKDB_DOUBLE_EXACT = 2**52
+"""Integers below this survive a trip through DOUBLE exactly."""
+
+
 @compiles(Snap, "duckdb")
 def _snap_duckdb(element: Snap, compiler: SQLCompiler, **kw: Any) -> str:
-    return _snap_text(element, compiler, "HUGEINT", **kw)
+    # 128-bit DECIMAL arithmetic that lowers the scale (ROUND, casts) costs
+    # microseconds per value in DuckDB; a value with at most ``places`` places
+    # survives DOUBLE exactly below 2^52 units, so only larger ones go the slow way.
+    (x,) = _args(element, compiler, **kw)
+    factor = 10**element.places
+    match _storage(element.clauses.clauses[0].type):
+        case "integer":
+            return f"(CAST({x} AS BIGINT) * {factor})"
+        case "narrow":
+            return f"CAST(ROUND({x} * {factor}) AS BIGINT)"
+        case _:
+            limit = DUCKDB_DOUBLE_EXACT // factor
+            fast = f"CAST(round(CAST({x} AS DOUBLE) * {factor}) AS BIGINT)"
+            slow = f"CAST(ROUND({x} * {factor}) AS BIGINT)"
+            return f"(CASE WHEN abs(CAST({x} AS DOUBLE)) < {limit} THEN {fast} ELSE {slow} END)"
 
 
 @compiles(Snap, "sqlite")
 def _snap_sqlite(element: Snap, compiler: SQLCompiler, **kw: Any) -> str:
-    return _snap_text(element, compiler, "INTEGER", **kw)
+    (x,) = _args(element, compiler, **kw)
+    scaled = x if element.places == 0 else f"{x} * {10**element.places}"
+    return f"CAST(ROUND({scaled}) AS INTEGER)"
 
 
 class IntDiv(_Func):
@@ -178,8 +213,8 @@ def _number_duckdb(element: ToNumber, compiler: SQLCompiler, **kw: Any) -> str:
     (x,) = _args(element, compiler, **kw)
     s = element.scale
     if s == 0:
-        return f"CAST({x} AS DECIMAL(38, 0))"
-    return f"(CAST({x} AS DECIMAL(38, 0)) * CAST(1e-{s} AS DECIMAL(38, {s})))"
+        return f"CAST({x} AS DECIMAL(18, 0))"
+    return f"(CAST({x} AS DECIMAL(18, 0)) * CAST(1e-{s} AS DECIMAL(18, {s})))"
 
 
 def sqlite_checked(x: str) -> str:
@@ -288,17 +323,22 @@ def places_of(value: Decimal) -> int:
 
 @dataclass(frozen=True)
 class Fixed:
-    """An exact decimal in SQL: the integer ``sql`` counts units of ``10^-scale``."""
+    """An exact decimal in SQL: the integer ``sql`` counts units of ``10^-scale``.
+
+    A literal also keeps its ``value``, so arithmetic between literals is done
+    here rather than in SQL (where small integer literals could overflow).
+    """
 
     sql: ColumnElement[Any]
     scale: int
+    value: Decimal | None = field(default=None, compare=False)
 
     @classmethod
-    def const(cls, value: Decimal | int) -> Fixed:
-        """A literal, exactly."""
+    def const(cls, value: Decimal | int, scale: int | None = None) -> Fixed:
+        """A literal, exactly (at ``scale`` places when given; never fewer than it needs)."""
         number = Decimal(value)
-        scale = places_of(number)
-        return cls(integer(int(number.scaleb(scale))), scale)
+        places = places_of(number) if scale is None else max(scale, places_of(number))
+        return cls(integer(int(number.scaleb(places))), places, number)
 
     @classmethod
     def null(cls) -> Fixed:
@@ -311,20 +351,30 @@ class Fixed:
             raise ValueError(f"cannot lower the scale from {self.scale} to {scale} exactly")
         if scale == self.scale:
             return self
+        if self.value is not None:
+            return Fixed.const(self.value, scale)
         return Fixed(_times_power(self.sql, scale - self.scale), scale)
 
     def __add__(self, other: Fixed) -> Fixed:
+        if self.value is not None and other.value is not None:
+            return Fixed.const(self.value + other.value)
         a, b = align(self, other)
         return Fixed(a.sql + b.sql, a.scale)
 
     def __sub__(self, other: Fixed) -> Fixed:
+        if self.value is not None and other.value is not None:
+            return Fixed.const(self.value - other.value)
         a, b = align(self, other)
         return Fixed(a.sql - b.sql, a.scale)
 
     def __mul__(self, other: Fixed) -> Fixed:
+        if self.value is not None and other.value is not None:
+            return Fixed.const(self.value * other.value)
         return Fixed(self.sql * other.sql, self.scale + other.scale)
 
     def __neg__(self) -> Fixed:
+        if self.value is not None:
+            return Fixed.const(-self.value)
         return Fixed(-self.sql, self.scale)
 
     def lt(self, other: Fixed) -> ColumnElement[bool]:
@@ -425,31 +475,34 @@ def clamp(x: Fixed, low: Fixed | None, high: Fixed | None) -> Fixed:
     return result
 
 
-def _round_up(
-    mode: RoundingMode,
-    r: ColumnElement[Any],
-    b: ColumnElement[Any],
-    q: ColumnElement[Any],
-    negative: ColumnElement[bool],
-) -> ColumnElement[bool]:
-    """Whether the truncated quotient ``q`` of magnitudes goes one up (remainder ``r`` of ``b``)."""
-    two = integer(2)
+def _magnitude(
+    mode: RoundingMode, a: ColumnElement[Any], b: ColumnElement[Any], negative: ColumnElement[bool]
+) -> ColumnElement[Any]:
+    """|n / d| rounded, from ``a = |n|·10^k`` and ``b = |d|·10^j``: one integer division.
+
+    ``floor((2a + b) / 2b)`` rounds half up, ``floor((2a + b − 1) / 2b)`` half
+    down, ``floor((a + b − 1) / b)`` away from zero; half even steps back from
+    an exact tie (remainder 0) that landed on an odd number.
+    """
+    one, two = integer(1), integer(2)
     match mode:
         case RoundingMode.HALF_UP:
-            return two * r >= b
+            return IntDiv(two * a + b, two * b)
         case RoundingMode.HALF_DOWN:
-            return two * r > b
+            return IntDiv(two * a + b - one, two * b)
         case RoundingMode.HALF_EVEN:
-            odd = (q - two * IntDiv(q, two)) == integer(1)
-            return sa.or_(two * r > b, sa.and_(two * r == b, odd))
+            q = IntDiv(two * a + b, two * b)
+            tie = (two * a + b) == q * (two * b)
+            odd = (q - two * IntDiv(q, two)) == one
+            return q - sa.case((sa.and_(tie, odd), one), else_=integer(0))
         case RoundingMode.UP:
-            return r > integer(0)
+            return IntDiv(a + b - one, b)
         case RoundingMode.DOWN:
-            return sa.false()
+            return IntDiv(a, b)
         case RoundingMode.CEILING:
-            return sa.and_(r > integer(0), sa.not_(negative))
+            return sa.case((negative, IntDiv(a, b)), else_=IntDiv(a + b - one, b))
         case RoundingMode.FLOOR:
-            return sa.and_(r > integer(0), negative)
+            return sa.case((negative, IntDiv(a + b - one, b)), else_=IntDiv(a, b))
         case _:
             assert_never(mode)
 
@@ -459,15 +512,18 @@ def round_div(n: Fixed, d: Fixed, places: int, mode: RoundingMode) -> Fixed:
 
     Keep ``n`` and ``d`` small (subquery columns): each appears a few times.
     """
+    if n.value is not None and d.value is not None and d.value != 0:
+        quantum = Decimal(1).scaleb(-places)
+        with localcontext(Context(prec=80)):
+            return Fixed.const(
+                (n.value / d.value).quantize(quantum, rounding=mode.decimal_mode), places
+            )
     shift = places + d.scale - n.scale
     a = _times_power(sa.func.abs(n.sql), max(shift, 0))
     b = sa.func.nullif(_times_power(sa.func.abs(d.sql), max(-shift, 0)), integer(0))
-    q = IntDiv(a, b)
-    r = a - q * b
     negative = (n.sql < integer(0)) != (d.sql < integer(0))
-    magnitude = q + sa.case((_round_up(mode, r, b, q, negative), integer(1)), else_=integer(0))
     sign = sa.case((negative, integer(-1)), else_=integer(1))
-    return Fixed(sign * magnitude, places)
+    return Fixed(sign * _magnitude(mode, a, b, negative), places)
 
 
 def _times_power(x: ColumnElement[Any], power: int) -> ColumnElement[Any]:

@@ -1,10 +1,10 @@
 """Values-frame columns as exact numbers (:class:`~appraisal.engine.exact.Fixed`).
 
 A frame's value column holds the indicator's value rounded to its declared
-places, so it is read back at exactly those places.  Targets carry at most
-:data:`TARGET_PLACES` places (money: :data:`MONEY_TARGET_PLACES`, i.e. hundredths
-of a cent); more are rounded half away from zero.  Money columns typed
-``Money``/``ExprMoney`` hold integer cents on SQLite, as the store does.
+places, so it is read back at exactly those places.  Targets are read with
+:data:`TARGET_PLACES` places (money: to the cent); more are rounded half away
+from zero.  Money columns typed ``Money``/``ExprMoney`` hold integer cents on
+SQLite, as the store does.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from appraisal.store.types import MONEY_SCALE, Money
 TARGET_PLACES = 6
 """Decimal places a non-money target is read with."""
 
-MONEY_TARGET_PLACES = 4
-"""Decimal places a money target is read with."""
+MONEY_TARGET_PLACES = 2
+"""Decimal places a money target is read with (to the cent)."""
 
 
 def holds_cents(col: ColumnElement[Any], dialect: str) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -400,8 +400,8 @@ class EvaluationResult:
 
 
 @dataclass(frozen=True)
-class _Formats:
-    """Places of each kind of number, from the rule set."""
+class Formats:
+    """Places of each kind of number, from the rule set (for reading stored rows)."""
 
     ruleset: RuleSet
 
@@ -432,7 +432,7 @@ def _number(value: Any) -> Decimal | None:
     return None if value is None else to_decimal(value)
 
 
-def _items(rows: Iterable[Any], f: _Formats) -> dict[str, list[ItemResult]]:
+def item_results(rows: Iterable[Any], f: Formats) -> dict[str, list[ItemResult]]:
     found: dict[str, list[ItemResult]] = defaultdict(list)
     for r in rows:
         found[r.subject_id].append(
@@ -454,7 +454,7 @@ def _items(rows: Iterable[Any], f: _Formats) -> dict[str, list[ItemResult]]:
     return {k: sorted(v, key=lambda i: i.position) for k, v in found.items()}
 
 
-def _sections(rows: Iterable[Any], f: _Formats) -> dict[str, list[tuple[int, SectionResult]]]:
+def _sections(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, SectionResult]]]:
     found: dict[str, list[tuple[int, SectionResult]]] = defaultdict(list)
     for r in rows:
         result = SectionResult(r.section_id, to_decimal(r.share), _places(r.score, f.score))
@@ -463,7 +463,7 @@ def _sections(rows: Iterable[Any], f: _Formats) -> dict[str, list[tuple[int, Sec
 
 
 def _incentives(
-    rows: Iterable[Any], card: Scorecard, f: _Formats
+    rows: Iterable[Any], card: Scorecard, f: Formats
 ) -> dict[str, list[IncentiveResult]]:
     order = {inc.id: k for k, inc in enumerate(card.incentives)}
     found: dict[str, list[IncentiveResult]] = defaultdict(list)
@@ -481,7 +481,7 @@ def _incentives(
     return {k: sorted(v, key=lambda i: order[i.incentive]) for k, v in found.items()}
 
 
-def _plans(rows: Iterable[Any], f: _Formats) -> dict[str, list[tuple[int, PlanItem]]]:
+def _plans(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, PlanItem]]]:
     found: dict[str, list[tuple[int, PlanItem]]] = defaultdict(list)
     for r in rows:
         places = f.value(r.follow_up_indicator) if r.follow_up_indicator else 0
@@ -502,9 +502,9 @@ def _plans(rows: Iterable[Any], f: _Formats) -> dict[str, list[tuple[int, PlanIt
 
 
 def _subjects(
-    conn: Connection, run_id: str, card: Scorecard, f: _Formats
+    conn: Connection, run_id: str, card: Scorecard, f: Formats
 ) -> tuple[SubjectResult, ...]:
-    items = _items(_rows(conn, RUN_ITEMS, run_id, card.id), f)
+    items = item_results(_rows(conn, RUN_ITEMS, run_id, card.id), f)
     sections = _sections(_rows(conn, RUN_SECTIONS, run_id, card.id), f)
     incentives = _incentives(_rows(conn, RUN_INCENTIVES, run_id, card.id), card, f)
     plans = _plans(_rows(conn, RUN_PLAN_ITEMS, run_id, card.id), f)
@@ -532,9 +532,7 @@ def _subjects(
     return tuple(sorted(found, key=lambda s: s.subject_id))
 
 
-def _groups(
-    conn: Connection, run_id: str, card: Scorecard, f: _Formats
-) -> tuple[GroupSummary, ...]:
+def _groups(conn: Connection, run_id: str, card: Scorecard, f: Formats) -> tuple[GroupSummary, ...]:
     counts: dict[tuple[str, str | None], list[TierCount]] = defaultdict(list)
     for r in _rows(conn, RUN_GROUP_TIERS, run_id, card.id):
         counts[(r.group_kind, r.group_id)].append(TierCount(r.tier, int(r.subjects)))
@@ -555,7 +553,7 @@ def _groups(
 
 
 def _incentive_totals(
-    conn: Connection, run_id: str, card: Scorecard, f: _Formats
+    conn: Connection, run_id: str, card: Scorecard, f: Formats
 ) -> tuple[tuple[IncentiveTotal, ...], tuple[AwardWinner, ...]]:
     t = RUN_INCENTIVES
     where = (t.c.run_id == run_id, t.c.scorecard_id == card.id)
@@ -603,15 +601,12 @@ def _incentive_totals(
 
 def _plan_counts(conn: Connection, run_id: str, card: Scorecard) -> tuple[tuple[str, int], ...]:
     t = RUN_PLAN_ITEMS
-    counts: dict[str, int] = dict(
-        conn.execute(
-            sa.select(t.c.rule_id, sa.func.count())
-            .where(t.c.run_id == run_id, t.c.scorecard_id == card.id)
-            .group_by(t.c.rule_id)
-        )
-        .tuples()
-        .all()
+    query = (
+        sa.select(t.c.rule_id, sa.func.count())
+        .where(t.c.run_id == run_id, t.c.scorecard_id == card.id)
+        .group_by(t.c.rule_id)
     )
+    counts = {str(r[0]): int(r[1]) for r in conn.execute(query)}
     return tuple((rule.id, int(counts.get(rule.id, 0))) for rule in card.improvement)
 
 
@@ -619,7 +614,7 @@ def scorecard_result(
     conn: Connection, run_id: str, ruleset: RuleSet, card: Scorecard
 ) -> ScorecardResult:
     """One scorecard's results as stored by the run."""
-    f = _Formats(ruleset)
+    f = Formats(ruleset)
     detailed = card.subject in DETAILED
     t = RUN_SUBJECTS
     count = conn.execute(
@@ -643,15 +638,12 @@ def segmentation_result(
 ) -> SegmentationResult:
     """How many clients each segment holds, in segment order."""
     t = RUN_SEGMENTS
-    counts: dict[str, int] = dict(
-        conn.execute(
-            sa.select(t.c.segment, sa.func.count())
-            .where(t.c.run_id == run_id, t.c.segmentation_id == seg_id)
-            .group_by(t.c.segment)
-        )
-        .tuples()
-        .all()
+    query = (
+        sa.select(t.c.segment, sa.func.count())
+        .where(t.c.run_id == run_id, t.c.segmentation_id == seg_id)
+        .group_by(t.c.segment)
     )
+    counts = {str(r[0]): int(r[1]) for r in conn.execute(query)}
     segmentation = next(s for s in ruleset.segmentations if s.id == seg_id)
     segments = tuple((s.code, int(counts.get(s.code, 0))) for s in segmentation.segments)
     return SegmentationResult(seg_id, sum(c for _, c in segments), segments)

@@ -7,8 +7,8 @@ reproduction can say what changed), the period, engine version, backend,
 timestamps and whether it is official.  The other tables hold its results,
 keyed by ``run_id``; every row is written by ``INSERT ... SELECT``.
 
-Numbers are exact NUMERIC on DuckDB and PostgreSQL and REAL on SQLite (read
-back at their declared places); money columns follow the store's policy
+Numbers are exact NUMERIC(18, 6) on DuckDB and PostgreSQL and REAL on SQLite
+(read back at their declared places); money columns follow the store's policy
 (NUMERIC(18,2), integer cents on SQLite).  Primary keys are declared on
 SQLite and PostgreSQL; DuckDB finds a run's rows through its zone maps (run
 ids increase with time), which keeps large inserts fast.
@@ -61,8 +61,23 @@ def _code(name: str, **kw: Any) -> sa.Column[Any]:
     return sa.Column(name, sa.String(64), **kw)
 
 
+class StoredNumber(ExprNumber):
+    """NUMERIC(18, 6) (64-bit DECIMAL on DuckDB: fast), REAL on SQLite; Decimal in Python.
+
+    Results hold at most 6 places (targets) and 12 integer digits.
+    """
+
+    impl = sa.Numeric(18, 6, asdecimal=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.Float())
+        return dialect.type_descriptor(sa.Numeric(18, 6, asdecimal=True))
+
+
 def _number(name: str) -> sa.Column[Any]:
-    return sa.Column(name, ExprNumber())
+    return sa.Column(name, StoredNumber())
 
 
 EVALUATION_RUNS = sa.Table(

@@ -460,7 +460,7 @@ def _rationals(items: Sequence[ItemSpec], inputs: Layer) -> Layer:
     for spec in items:
         k = spec.position
         arms = item_branches(spec, inputs.fixed(f"v{k}"), _target(inputs, k))
-        cols.plain(sa.case(*[(c, sa.literal(b.step)) for c, b in arms]), f"st{k}")
+        cols.plain(sa.case(*[(c, _text(b.step)) for c, b in arms]), f"st{k}")
         cols.add(f"n{k}", x.case([(c, b.num) for c, b in arms]))
         cols.add(f"d{k}", x.case([(c, b.den) for c, b in arms]))
     return cols.layer("rationals")
@@ -481,11 +481,11 @@ def _item_score(
     ]
     if cap is not None:
         over = n.gt(Fixed.const(cap) * d)
-        steps.append((over, sa.literal(Step.CAPPED.value)))
+        steps.append((over, _text(Step.CAPPED)))
         scores.append((over, Fixed.const(rounding.apply(cap))))
     if floor is not None:
         under = n.lt(Fixed.const(floor) * d)
-        steps.append((under, sa.literal(Step.FLOORED.value)))
+        steps.append((under, _text(Step.FLOORED)))
         scores.append((under, Fixed.const(rounding.apply(floor))))
     return sa.case(*steps, else_=step), x.case(scores, x.round_div(n, d, places, mode))
 
@@ -597,3 +597,8 @@ def score(conn: Connection, ruleset: RuleSet, scorecard: Scorecard, frame: Value
     statement, layout = scored_statement(ruleset, scorecard, frame, conn.dialect.name)
     table = create_work_table(conn, work_name("scores", scorecard.id), statement)
     return Scored(table, layout)
+
+
+def _text(step: str) -> ColumnElement[Any]:
+    """A step code as a bound text value."""
+    return sa.literal(str(step), sa.String())
