@@ -33,8 +33,8 @@ KIND_TYPES: dict[Kind, ExprType] = {
 }
 """Data-model column kind → expression type."""
 
-MAX_HOPS = 2
-"""How many references a dotted name may follow (``order.customer.segment`` is two)."""
+MAX_HOPS = 3
+"""How many references a dotted name may follow (``customer.owner.team`` is two)."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -19,7 +20,14 @@ class _Func(FunctionElement[Any]):
 
 
 def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
-    return [compiler.process(arg, **kw) for arg in element.clauses]
+    """The rendered arguments, parenthesised when they bind looser than ``*``.
+
+    The renderings below put arguments next to operators (``a * b``, ``a IS
+    NULL``), so ``x - y`` passed in must come out as ``(x - y)``.
+    """
+    return [
+        compiler.process(arg.self_group(against=operators.mul), **kw) for arg in element.clauses
+    ]
 
 
 class SafeDivide(_Func):
