@@ -70,10 +70,26 @@ def _classify(
     }
 
 
+def _insert_all(conn: Connection, spec: EntitySpec, stage: sa.Table) -> dict[int, Moved]:
+    """Into an empty table every good row is new: no comparison, no anti-join."""
+    counted = sa.select(stage.c[SRC], sa.func.count()).where(stage.c[OK]).group_by(stage.c[SRC])
+    moved = {int(source): Moved(inserted=int(n)) for source, n in conn.execute(counted)}
+    names = [column.name for column in spec.table.columns]
+    rows = sa.select(*[stage.c[n] for n in names]).where(stage.c[OK])
+    conn.execute(sa.insert(spec.table).from_select(names, rows))
+    return moved
+
+
+def _is_empty(conn: Connection, table: sa.Table) -> bool:
+    return not conn.execute(sa.select(sa.exists().select_from(table))).scalar_one()
+
+
 def move_rows(
     conn: Connection, spec: EntitySpec, stage: sa.Table, present: Mapping[int, tuple[str, ...]]
 ) -> dict[int, Moved]:
     """Update changed rows and insert new ones; returns what happened per input."""
+    if _is_empty(conn, spec.table):
+        return _insert_all(conn, spec, stage)
     target = spec.table
     groups = _by_columns(present)
     moved: dict[int, Moved] = {}
