@@ -28,6 +28,7 @@ from appraisal.expr import (
     to_sql,
 )
 from appraisal.expr.checker import TypedExpr
+from appraisal.expr.sqlfuncs import Multiply, SafeDivide
 from appraisal.periods import Period
 from appraisal.store.schema import ENTITIES
 from appraisal.store.types import Money, UtcDateTime
@@ -393,4 +394,18 @@ def test_compiles_against_the_data_model() -> None:
     condition = to_sql(result.typed, columns.__getitem__, Q3)
     assert str(condition.compile(dialect=SQLITE, compile_kwargs={"literal_binds": True})) == (
         "orders.amount >= 1000000 AND customer.segment IN ('VIP', 'KA')"
+    )
+
+
+def test_constructs_parenthesise_compound_arguments() -> None:
+    a, b = TABLE.c.rate, TABLE.c.qty
+    assert str(Multiply(a - b, 100).compile(dialect=SQLITE)) == (
+        "((expr_rows.rate - expr_rows.qty) * ?)"
+    )
+    assert str(SafeDivide(a + 1, b - 1).compile(dialect=SQLITE)) == (
+        "(CAST((expr_rows.rate + ?) AS REAL) / NULLIF((expr_rows.qty - ?), 0))"
+    )
+    assert sql_text("(rate - qty) * 100", SQLITE) == "((expr_rows.rate - expr_rows.qty) * ?)"
+    assert sql_text("not (qty > 1 and d2 is null)", SQLITE) == (
+        "NOT (expr_rows.qty > ? AND expr_rows.d2 IS NULL)"
     )
