@@ -1,0 +1,101 @@
+"""Runs in the audit trail: official runs gated on the registry, every run recorded.
+
+An official run needs the registry's approval: the rule set's content hash
+must be an approved version in force for the whole period and not superseded
+(:func:`appraisal.audit.registry.require_official`).  Every run, official or
+draft, appends a ``run`` record to the audit log with the hashes that identify
+it: rules, data fingerprint and results.  :func:`audited_evaluation` does all
+of it in one transaction, so a run is never stored without its audit record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Connection, Engine
+
+from appraisal.audit.audit_log import AuditRecord, EventKind, append_event
+from appraisal.audit.canonical import content_hash
+from appraisal.audit.registry import StoredVersion, require_official
+from appraisal.engine.context import EvaluationContext
+from appraisal.engine.evaluate import evaluate_frames, measure_frames, measured_history
+from appraisal.engine.persist import RunRecord
+from appraisal.engine.results import EvaluationResult
+from appraisal.errors import IssuesError
+from appraisal.periods import Period
+from appraisal.spec.models import RuleSet
+from appraisal.store.sources import Catalog
+from appraisal.validation.validator import validate_ruleset
+
+
+def record_run(
+    conn: Connection, run: RunRecord, *, actor: str, registry: StoredVersion | None = None
+) -> AuditRecord:
+    """Append the ``run`` record of a stored run (in the caller's transaction)."""
+    return append_event(
+        conn,
+        EventKind.RUN,
+        actor,
+        {
+            "run_id": run.run_id,
+            "ruleset_id": run.ruleset_id,
+            "ruleset_version": run.ruleset_version,
+            "ruleset_hash": run.ruleset_hash,
+            "registry_version": str(registry.ref) if registry else None,
+            "period": run.period,
+            "data_fingerprint": run.data_fingerprint,
+            "results_hash": run.results_hash,
+            "engine_version": run.engine_version,
+            "backend": run.backend,
+            "official": run.official,
+        },
+        subject=f"run {run.run_id}",
+    )
+
+
+def record_report(
+    conn: Connection,
+    *,
+    run_id: str,
+    actor: str,
+    report: str,
+    output_hash: str,
+    output_format: str,
+) -> AuditRecord:
+    """Append a ``report`` record: which output of which run was produced, by its hash."""
+    return append_event(
+        conn,
+        EventKind.REPORT,
+        actor,
+        {"run_id": run_id, "report": report, "format": output_format, "output_hash": output_hash},
+        subject=f"run {run_id}",
+    )
+
+
+def audited_evaluation(
+    engine: Engine,
+    ruleset: RuleSet,
+    period: Period,
+    *,
+    actor: str,
+    official: bool = False,
+    timezone: str,
+    rules_dir: Path | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[EvaluationResult, AuditRecord]:
+    """Evaluate and store a run with its audit record, in one transaction.
+
+    ``official`` first requires the registry's approval for the period
+    (:class:`~appraisal.audit.registry.NotOfficialError` says why not).
+    """
+    issues = validate_ruleset(ruleset)
+    if issues.has_blocking_issues:
+        raise IssuesError(issues.errors)
+    with engine.begin() as conn:
+        approved = require_official(conn, content_hash(ruleset), period) if official else None
+        ctx = EvaluationContext(ruleset, period, catalog or Catalog(), timezone)
+        frames = measure_frames(conn, ctx, rules_dir)
+        history = measured_history(conn, ctx, rules_dir)
+        result = evaluate_frames(conn, ctx, frames, history=history, official=official)
+        assert result.run is not None
+        return result, record_run(conn, result.run, actor=actor, registry=approved)
