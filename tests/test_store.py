@@ -80,3 +80,25 @@ def test_money_sums_are_exact_and_instants_utc(engine: Engine) -> None:
         assert conn.execute(sa.select(Customer.customer_id)).scalar_one() == "00123"
         opened = conn.execute(sa.select(Ticket.opened_at)).scalar_one()
         assert opened == datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+
+
+def test_large_money_binds_exactly(engine: Engine) -> None:
+    """14 integer digits survive a bind: no float on the way (duckdb-engine would use one)."""
+    create_schema(engine)
+    big = Decimal("12345678901234.57")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(Customer),
+            [
+                {
+                    "customer_id": "1",
+                    "name": "x",
+                    "acquired_on": date(2026, 1, 1),
+                    "acquisition_cost": big,
+                }
+            ],
+        )
+        found = conn.execute(
+            sa.select(Customer.acquisition_cost).where(Customer.acquisition_cost == big)
+        ).scalar_one()
+    assert found == big

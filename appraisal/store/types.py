@@ -48,6 +48,15 @@ class Money(TypeDecorator[Decimal]):
             return int(amount.scaleb(MONEY_SCALE))
         return amount
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """Bind exactly: skip the Numeric processor, which hands floats to drivers
+        that declare no native decimal support (duckdb-engine)."""
+
+        def process(value: Any) -> Any:
+            return self.process_bind_param(value, dialect)
+
+        return process
+
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
