@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from appraisal.engine.cardrun import CardRun
@@ -274,23 +275,39 @@ def evaluate(
     workspace: Workspace | None = None,
     official: bool = False,
     catalog: Catalog | None = None,
+    rules_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> EvaluationResult:
     """Evaluate a rule set for a period and store the run; the typed results.
 
-    ``rules`` is a rule file (its folder holds target sheets) or a rule set;
-    ``database`` a URL or engine (default: the workspace's).  ``official`` is
-    refused unless the rules are approved and in force for the period.
+    ``rules`` is a rule file (its folder holds target sheets) or a rule set
+    (``rules_dir``: where its target sheets are); ``database`` a URL or engine
+    (default: the workspace's).  ``official`` is refused unless the rules are
+    approved and in force for the period.  Raises :class:`UserError` for
+    anything the user can fix; nothing is stored then.
     """
-    ruleset, rules_dir = _ruleset(rules)  # load, validate
+    ruleset, found_dir = _ruleset(rules)  # load, validate
     the_period = period if isinstance(period, Period) else Period.parse(period)
     space = workspace or load_workspace()
     engine = _engine(database, space)
     ctx = EvaluationContext(ruleset, the_period, catalog or Catalog(), space.timezone)
-    with engine.begin() as conn:
-        (progress or (lambda _s: None))("measure")
-        frames = measure_frames(conn, ctx, rules_dir)  # measure
-        history = measured_history(conn, ctx, rules_dir)
-        return evaluate_frames(  # score … results
-            conn, ctx, frames, history=history, official=official, progress=progress
-        )
+    sheets_dir = rules_dir or found_dir
+    try:
+        with engine.begin() as conn:
+            (progress or (lambda _stage: None))("measure")
+            frames = measure_frames(conn, ctx, sheets_dir)  # measure
+            history = measured_history(conn, ctx, sheets_dir)
+            return evaluate_frames(  # score … persist → results
+                conn, ctx, frames, history=history, official=official, progress=progress
+            )
+    except sa.exc.DBAPIError as exc:
+        if "overflow" in str(exc.orig).lower():
+            raise UserError(OVERFLOW) from exc
+        raise
+
+
+OVERFLOW = (
+    "a number in the evaluation does not fit the exact 64-bit arithmetic of this "
+    "database (amounts of about 10^12 or more, or very many sections); nothing was "
+    "stored. PostgreSQL computes without this limit."
+)

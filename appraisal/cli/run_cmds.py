@@ -1,0 +1,157 @@
+"""``appraisal run``: evaluate a rule set for a period, store the run, summarise it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from appraisal.cli import workspace_from
+from appraisal.engine.evaluate import evaluate
+from appraisal.engine.results import EvaluationResult, ScorecardResult
+from appraisal.spec.models import RuleSet
+from appraisal.validation.validator import load_ruleset
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _distribution(card: ScorecardResult, ruleset: RuleSet) -> str:
+    scorecard = next(c for c in ruleset.scorecards if c.id == card.scorecard_id)
+    table = ruleset.tier_table(scorecard.tiers)
+    counts = {t.tier: t.subjects for t in card.distribution}
+    parts = [f"{band.code} {counts.get(band.code, 0)}" for band in reversed(table.ascending())]
+    if counts.get(None):
+        parts.append(f"unrated {counts[None]}")
+    return " · ".join(parts)
+
+
+def _incentive_lines(card: ScorecardResult, currency: str) -> list[str]:
+    lines = []
+    for incentive in card.incentives:
+        if incentive.kind == "award":
+            noun = "winner" if incentive.recipients == 1 else "winners"
+            lines.append(f"    {incentive.incentive}: {incentive.recipients} {noun}")
+        else:
+            total = _money(incentive.total or Decimal(0))
+            lines.append(f"    {incentive.incentive}: {total} {currency} to {incentive.recipients}")
+    return lines
+
+
+def summary_lines(result: EvaluationResult, ruleset: RuleSet, written: Path | None) -> list[str]:
+    """The text summary printed after a run."""
+    run = result.run
+    assert run is not None
+    lines = [
+        f"Evaluated {result.ruleset_id} {result.ruleset_version} for {result.period}: "
+        f"{run.status} run {run.run_id} ({run.backend})"
+    ]
+    currency = ruleset.settings.currency
+    for card in result.scorecards:
+        lines.append(
+            f"  {card.scorecard_id}: {card.subject_count} subjects — {_distribution(card, ruleset)}"
+        )
+        money = [i.total for i in card.incentives if i.kind != "award" and i.total is not None]
+        if money:
+            lines.append(f"    incentives paid: {_money(sum(money, Decimal(0)))} {currency}")
+        lines.extend(_incentive_lines(card, currency))
+        planned = [f"{rule} {count}" for rule, count in card.plans if count]
+        if card.plans:
+            lines.append(f"    improvement actions: {', '.join(planned) or 'none'}")
+    for seg in result.segmentations:
+        shares = " · ".join(f"{code} {count}" for code, count in seg.segments)
+        lines.append(f"  {seg.segmentation_id}: {seg.clients} clients — {shares}")
+    if written is not None:
+        lines.append(f"Results: {written}")
+    return lines
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file whole or not at all (temporary file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _progress() -> Callable[[str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    return lambda stage: click.echo(f"… {stage}", err=True)
+
+
+@click.command("run")
+@click.argument("rules", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--period", "period_code", required=True, help="Period, e.g. 2026Q3 or 2026-08.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write the results JSON into (<rule set id>-<period>.json).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a short summary; json: the full results on standard output.",
+)
+@click.option(
+    "--official",
+    is_flag=True,
+    help="Store an official run (needs approved rules in force for the period).",
+)
+@click.pass_context
+def run_command(
+    ctx: click.Context,
+    rules: Path,
+    period_code: str,
+    out_dir: Path | None,
+    output_format: str,
+    official: bool,
+) -> None:
+    """Evaluate RULES for a period on the workspace's data and store the run.
+
+    Scores every subject, assigns tiers after gates, computes incentives,
+    improvement plans, rollups and client segments, and stores them as an
+    evaluation run (draft unless --official).  Prints subjects and tier
+    distribution per scorecard, incentives paid and where results were written.
+    The results JSON is the same, byte for byte, for the same rules and data.
+    """
+    workspace = workspace_from(ctx)
+    ruleset = load_ruleset(rules)
+    result = evaluate(
+        ruleset,
+        period_code,
+        workspace=workspace,
+        official=official,
+        rules_dir=rules.parent,
+        progress=_progress(),
+    )
+    written = None
+    if out_dir is not None:
+        written = out_dir / f"{result.ruleset_id}-{result.period}.json"
+        write_atomically(written, result.to_json())
+    if output_format == "json":
+        click.echo(result.to_json(), nl=False)
+        return
+    for line in summary_lines(result, ruleset, written):
+        click.echo(line)
+
+
+COMMANDS: tuple[click.Command, ...] = (run_command,)
