@@ -185,7 +185,7 @@ def test_impact_command_markdown(engine: Engine, workspace: Path) -> None:
         "\n"
         "## Tier movement: rep\n"
         "\n"
-        "| before \\\\ after | A | B | C |\n"
+        "| before ↓ after → | A | B | C |\n"
         "|---|---|---|---|\n"
         "| A | 0 | 1 | 0 |\n"
         "| B | 0 | 0 | 0 |\n"
@@ -236,7 +236,7 @@ def test_csv_and_html_are_safe() -> None:
     html = render_html(report)
     assert "<td>=HYPERLINK(1)&lt;b&gt;</td>" in html
     assert "<b>" not in html
-    assert "<tr><th>before \\ after</th><th>A</th><th>B</th><th>C</th><th>—</th></tr>" in html
+    assert "<tr><th>before ↓ after →</th><th>A</th><th>B</th><th>C</th><th>—</th></tr>" in html
     assert (
         '<tr><th>A</th><td class="n">0</td><td class="n">0</td><td class="n">0</td>'
         '<td class="n">1</td></tr>'

@@ -56,7 +56,8 @@ def tier(code: str | None) -> str:
 
 
 def matrix(report: ImpactReport, scorecard_id: str) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of one scorecard's tier-movement matrix (counts; zeros as ``0``)."""
+    """Header and rows of one scorecard's tier-movement matrix: rows are the tier before,
+    columns the tier after, cells the number of subjects (``—``: unrated)."""
     moves = [m for m in report.moves if m.scorecard_id == scorecard_id]
     codes: list[str | None] = list(report.tiers_of(scorecard_id))
     for m in moves:
@@ -66,7 +67,7 @@ def matrix(report: ImpactReport, scorecard_id: str) -> tuple[list[str], list[lis
     if any(m.tier_before is None or m.tier_after is None for m in moves):
         codes.append(None)
     counts = {(m.tier_before, m.tier_after): m.subjects for m in moves}
-    header = ["before \\ after", *(tier(c) for c in codes)]
+    header = ["before ↓ after →", *(tier(c) for c in codes)]
     rows = [[tier(a), *(str(counts.get((a, b), 0)) for b in codes)] for a in codes]
     return header, rows
 

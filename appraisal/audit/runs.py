@@ -18,7 +18,12 @@ from appraisal.audit.audit_log import AuditRecord, EventKind, append_event
 from appraisal.audit.canonical import content_hash
 from appraisal.audit.registry import StoredVersion, require_official
 from appraisal.engine.context import EvaluationContext
-from appraisal.engine.evaluate import evaluate_frames, measure_frames, measured_history
+from appraisal.engine.evaluate import (
+    Progress,
+    evaluate_frames,
+    measure_frames,
+    measured_history,
+)
 from appraisal.engine.persist import RunRecord
 from appraisal.engine.results import EvaluationResult
 from appraisal.errors import IssuesError
@@ -82,6 +87,7 @@ def audited_evaluation(
     timezone: str,
     rules_dir: Path | None = None,
     catalog: Catalog | None = None,
+    progress: Progress | None = None,
 ) -> tuple[EvaluationResult, AuditRecord]:
     """Evaluate and store a run with its audit record, in one transaction.
 
@@ -94,8 +100,12 @@ def audited_evaluation(
     with engine.begin() as conn:
         approved = require_official(conn, content_hash(ruleset), period) if official else None
         ctx = EvaluationContext(ruleset, period, catalog or Catalog(), timezone)
+        if progress is not None:
+            progress("measure")
         frames = measure_frames(conn, ctx, rules_dir)
         history = measured_history(conn, ctx, rules_dir)
-        result = evaluate_frames(conn, ctx, frames, history=history, official=official)
+        result = evaluate_frames(
+            conn, ctx, frames, history=history, official=official, progress=progress
+        )
         assert result.run is not None
         return result, record_run(conn, result.run, actor=actor, registry=approved)
