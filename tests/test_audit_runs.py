@@ -12,12 +12,14 @@ from sqlalchemy.engine import Engine
 
 from appraisal.audit.audit_log import read_log, verify_log
 from appraisal.audit.registry import NotOfficialError, VersionRef, approve, publish
-from appraisal.audit.runs import audited_evaluation, record_report
+from appraisal.audit.runs import audited_evaluation, audited_run, record_report
+from appraisal.errors import UserError
 from appraisal.periods import Period
 from appraisal.spec.models import RuleSet
 from appraisal.spec.parse import parse_ruleset
 from appraisal.store.database import create_schema
 from appraisal.store.schema import Customer, Order, Staff
+from appraisal.workspace import Workspace
 
 MINI = (Path(__file__).parent / "fixtures" / "audit" / "mini.yaml").read_text(encoding="utf-8")
 APPROVED = MINI.replace("  owner: HR\n", "  owner: HR\n  status: approved\n")
@@ -108,7 +110,7 @@ def test_official_runs_need_an_approved_registry_version(engine: Engine, tmp_pat
     assert stored_runs(engine) == 0
     with engine.begin() as conn:
         approve(conn, VersionRef("mini", "1.0"), approver="checker")
-    with pytest.raises(NotOfficialError, match="does not cover 2027Q1"):
+    with pytest.raises(UserError, match=r"^mini 1.0 is not in force in 2027Q1$"):
         audited_evaluation(
             engine, ruleset, Period.parse("2027Q1"), actor="ops", official=True, timezone="UTC"
         )
@@ -126,3 +128,20 @@ def test_official_runs_need_an_approved_registry_version(engine: Engine, tmp_pat
         ]
         assert verify_log(conn).ok
     assert stored_runs(engine) == 1
+
+
+def test_the_run_command_path_records_who_ran_it(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(engine)
+    monkeypatch.setenv("APPRAISAL_ACTOR", "李明")
+    space = Workspace(tmp_path, engine.url.render_as_string(hide_password=False))
+    result = audited_run(rules(tmp_path, MINI), "2026Q1", workspace=space)
+    assert result.run is not None
+    with engine.connect() as conn:
+        (record,) = read_log(conn)
+    assert (record.kind, record.actor, record.payload["run_id"]) == (
+        "run",
+        "李明",
+        result.run.run_id,
+    )

@@ -10,8 +10,11 @@ of it in one transaction, so a run is never stored without its audit record.
 
 from __future__ import annotations
 
+import getpass
+import os
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from appraisal.audit.audit_log import AuditRecord, EventKind, append_event
@@ -19,18 +22,24 @@ from appraisal.audit.canonical import content_hash
 from appraisal.audit.registry import StoredVersion, require_official
 from appraisal.engine.context import EvaluationContext
 from appraisal.engine.evaluate import (
+    OVERFLOW,
     Progress,
+    check_rules,
     evaluate_frames,
     measure_frames,
     measured_history,
 )
 from appraisal.engine.persist import RunRecord
 from appraisal.engine.results import EvaluationResult
-from appraisal.errors import IssuesError
+from appraisal.errors import IssuesError, UserError
 from appraisal.periods import Period
 from appraisal.spec.models import RuleSet
+from appraisal.store.database import connect
 from appraisal.store.sources import Catalog
 from appraisal.validation.validator import validate_ruleset
+from appraisal.workspace import Workspace
+
+ACTOR_ENV = "APPRAISAL_ACTOR"
 
 
 def record_run(
@@ -77,6 +86,17 @@ def record_report(
     )
 
 
+def default_actor() -> str:
+    """Who runs an evaluation, for the audit log: ``APPRAISAL_ACTOR``, else the login name."""
+    named = os.environ.get(ACTOR_ENV, "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
+        return "unknown"
+
+
 def audited_evaluation(
     engine: Engine,
     ruleset: RuleSet,
@@ -97,6 +117,8 @@ def audited_evaluation(
     issues = validate_ruleset(ruleset)
     if issues.has_blocking_issues:
         raise IssuesError(issues.errors)
+    if official:
+        check_rules(ruleset, period, official)  # the rule file's own status and dates first
     with engine.begin() as conn:
         approved = require_official(conn, content_hash(ruleset), period) if official else None
         ctx = EvaluationContext(ruleset, period, catalog or Catalog(), timezone)
@@ -109,3 +131,40 @@ def audited_evaluation(
         )
         assert result.run is not None
         return result, record_run(conn, result.run, actor=actor, registry=approved)
+
+
+def audited_run(
+    ruleset: RuleSet,
+    period: Period | str,
+    *,
+    workspace: Workspace,
+    official: bool = False,
+    rules_dir: Path | None = None,
+    progress: Progress | None = None,
+    actor: str | None = None,
+) -> EvaluationResult:
+    """What ``appraisal run`` does: :func:`audited_evaluation` on the workspace's database.
+
+    Arithmetic overflow (SQLite and DuckDB compute money in 64-bit integers) is
+    reported as a user error; nothing is stored then.
+    """
+    the_period = period if isinstance(period, Period) else Period.parse(period)
+    engine = connect(workspace.database_url)
+    try:
+        result, _record = audited_evaluation(
+            engine,
+            ruleset,
+            the_period,
+            actor=actor or default_actor(),
+            official=official,
+            timezone=workspace.timezone,
+            rules_dir=rules_dir,
+            progress=progress,
+        )
+    except sa.exc.DBAPIError as exc:
+        if "overflow" in str(exc.orig).lower():
+            raise UserError(OVERFLOW) from exc
+        raise
+    finally:
+        engine.dispose()
+    return result

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from appraisal.audit.runs import audited_run
 from appraisal.cli import workspace_from
-from appraisal.engine.evaluate import evaluate
 from appraisal.engine.results import EvaluationResult, ScorecardResult
 from appraisal.spec.models import RuleSet
 from appraisal.validation.validator import load_ruleset
@@ -114,7 +114,8 @@ def _progress() -> Callable[[str], None] | None:
 @click.option(
     "--official",
     is_flag=True,
-    help="Store an official run (needs approved rules in force for the period).",
+    help="Store an official run (needs a registry version approved and in force for the "
+    "period: appraisal rules publish / approve).",
 )
 @click.pass_context
 def run_command(
@@ -135,7 +136,7 @@ def run_command(
     """
     workspace = workspace_from(ctx)
     ruleset = load_ruleset(rules)
-    result = evaluate(
+    result = audited_run(  # --official needs an approved registry version; audit record
         ruleset,
         period_code,
         workspace=workspace,
