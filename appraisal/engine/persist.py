@@ -20,7 +20,7 @@ from appraisal import __version__
 from appraisal.engine.cardrun import CardRun
 from appraisal.engine.exact import Fixed
 from appraisal.engine.fingerprint import DataFingerprint
-from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_ITEMS, RUN_SECTIONS
+from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_ITEMS, RUN_SECTIONS, StoredNumber
 from appraisal.engine.score import Step
 from appraisal.expr.sqltypes import ExprNumber
 from appraisal.periods import Period
@@ -134,6 +134,11 @@ def _number(value: Any) -> Any:
     return sa.literal(value, ExprNumber())
 
 
+def _no_number() -> Any:
+    """A typed NULL (an untyped one would be text to PostgreSQL in a UNION)."""
+    return sa.cast(sa.null(), StoredNumber())
+
+
 def store_items(card: CardRun) -> None:
     """One ``run_item_results`` row per subject and item."""
     table, layout = card.scored.table, card.scored.layout
@@ -152,8 +157,8 @@ def store_items(card: CardRun) -> None:
                 sa.literal(spec.section.id),
                 sa.literal(spec.indicator.id),
                 layout.value(table, k).number(),
-                target.number() if f"t{k}" in table.c else sa.null(),
-                attainment.number() if attainment is not None else sa.null(),
+                target.number() if f"t{k}" in table.c else _no_number(),
+                attainment.number() if attainment is not None else _no_number(),
                 layout.score(table, k).number(),
                 _number(spec.item.weight),
                 layout.fixed(table, f"ew{k}").number(),
