@@ -97,3 +97,47 @@ def test_files_of_one_entity_load_together(engine: Engine, tmp_path: Path) -> No
         '"O2","C2","2026-03-01","4","1","open"'
     )
     assert [row[0] for row in amounts(engine)] == ["O1", "O3"]
+
+
+def test_rows_written_by_sqlalchemy_compare_equal_to_imported_ones(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Staged values have the storage form of the column types (cents, UTC text, floats)."""
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    from appraisal.store.database import create_schema
+
+    create_schema(engine)
+    shanghai = timezone(timedelta(hours=8))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(ENTITIES["customers"]),
+            [{"customer_id": "C1", "name": "甲", "acquired_on": date(2026, 1, 1),
+              "acquisition_cost": Decimal("12.30")}],
+        )  # fmt: skip
+        conn.execute(
+            sa.insert(ENTITIES["tickets"]),
+            [{"ticket_id": "T1", "customer_id": "C1", "is_complaint": True,
+              "opened_at": datetime(2026, 3, 1, 8, 30, 0, 250000, tzinfo=shanghai),
+              "resolved_at": datetime(2026, 3, 2, tzinfo=UTC)}],
+        )  # fmt: skip
+        conn.execute(
+            sa.insert(ENTITIES["ratings"]),
+            [{"staff_id": "S1", "period": "2026-Q1", "criterion": "conduct", "rater_id": "S2",
+              "score": Decimal("4.25")}],
+        )  # fmt: skip
+        conn.execute(
+            sa.insert(ENTITIES["staff"]),
+            [{"staff_id": s, "name": s, "role": "rep"} for s in ("S1", "S2")],
+        )
+    folder = tmp_path / "in"
+    paths = [
+        write(folder, "customers.csv", "customer_id,name,acquired_on,acquisition_cost\n"
+              "C1,甲,2026-01-01,12.3\n"),
+        write(folder, "tickets.csv", "ticket_id,customer_id,is_complaint,opened_at,resolved_at\n"
+              "T1,C1,yes,2026-03-01T08:30:00.25+08:00,2026-03-02T00:00:00Z\n"),
+        write(folder, "ratings.csv", "staff_id,period,criterion,rater_id,score\n"
+              "S1,2026-Q1,conduct,S2,4.250\n"),
+    ]  # fmt: skip
+    report = import_files(engine, paths, timezone="UTC")
+    assert report.total == Counts(read=3, unchanged=3)

@@ -2,22 +2,27 @@
 
 The staging table has the target's columns and types, plus the row's position
 in the import (``_pos``), its input (``_src``) and whether it is still good
-(``_ok``).  DuckDB scans the Arrow table directly; SQLite and PostgreSQL get
-bulk ``executemany`` in chunks.  Reference checks and the upsert then run as
-set-based SQL between the staging and target tables.
+(``_ok``).  DuckDB scans the Arrow table directly; PostgreSQL gets ``COPY`` of
+CSV written by Arrow; SQLite gets driver-level ``executemany`` of values
+already in its storage form (what SQLAlchemy's types would write), in chunks.
+Reference checks and the upsert then run as set-based SQL between the staging
+and target tables.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from appraisal.importing.entities import EntitySpec
+from appraisal.store.types import Money
 
 POS, SRC, OK = "_pos", "_src", "_ok"
 CHUNK_ROWS = 20_000
@@ -48,12 +53,22 @@ def create_stage(conn: Connection, spec: EntitySpec) -> sa.Table:
 
 def load_stage(conn: Connection, stage: sa.Table, rows: pa.Table) -> None:
     """Bulk-load typed rows (columns named like the stage's) into the staging table."""
-    if conn.dialect.name == "duckdb":
+    dialect = conn.dialect.name
+    if dialect == "duckdb":
         _load_duckdb(conn, stage, rows)
+    elif dialect == "postgresql" and conn.dialect.driver == "psycopg":
+        _load_copy(conn, stage, rows)
+    elif dialect == "sqlite":
+        _load_sqlite(conn, stage, rows)
     else:
         _load_executemany(conn, stage, rows)
-    if conn.dialect.name in ("sqlite", "postgresql"):
+    if dialect in ("sqlite", "postgresql"):
         _index(conn, stage)
+
+
+def _columns(conn: Connection, stage: sa.Table) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    return ", ".join(quote(column.name) for column in stage.columns)
 
 
 def _load_duckdb(conn: Connection, stage: sa.Table, rows: pa.Table) -> None:
@@ -62,10 +77,49 @@ def _load_duckdb(conn: Connection, stage: sa.Table, rows: pa.Table) -> None:
     view = f"appraisal_arrow_{next(_counter)}"
     raw.register(view, rows)
     try:
-        names = ", ".join(f'"{column.name}"' for column in stage.columns)
+        names = _columns(conn, stage)
         conn.exec_driver_sql(f'INSERT INTO "{stage.name}" ({names}) SELECT {names} FROM "{view}"')
     finally:
         raw.unregister(view)
+
+
+def _load_copy(conn: Connection, stage: sa.Table, rows: pa.Table) -> None:
+    """PostgreSQL: Arrow writes CSV (null: empty, empty text: ``""``), COPY reads it."""
+    raw: Any = conn.connection.driver_connection
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    statement = f'COPY "{stage.name}" ({_columns(conn, stage)}) FROM STDIN WITH (FORMAT csv)'
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for batch in rows.to_batches(max_chunksize=CHUNK_ROWS * 5):
+            buffer = io.BytesIO()
+            pacsv.write_csv(pa.Table.from_batches([batch]), buffer, write_options=options)
+            copy.write(buffer.getvalue())
+
+
+def _sqlite_storage(stage: sa.Table, rows: pa.Table) -> pa.Table:
+    """Values as SQLAlchemy stores them on SQLite: cents, ISO text, floats for NUMERIC."""
+    columns = []
+    for column, values in zip(stage.columns, rows.columns, strict=True):
+        kind = values.type
+        if isinstance(column.type, Money):
+            values = pc.cast(pc.multiply(values, pa.scalar(100, pa.decimal128(3, 0))), pa.int64())
+        elif pa.types.is_decimal(kind):
+            values = pc.cast(values, pa.float64())
+        elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            values = pc.cast(values, pa.string())  # 2026-03-01 08:30:00.000000 / 2026-03-01
+        columns.append(values)
+    return pa.table(columns, names=rows.column_names)
+
+
+def _load_sqlite(conn: Connection, stage: sa.Table, rows: pa.Table) -> None:
+    """SQLite: driver-level executemany of plain tuples, no per-value type processing."""
+    stored = _sqlite_storage(stage, rows)
+    marks = ", ".join("?" for _ in stage.columns)
+    statement = f'INSERT INTO "{stage.name}" ({_columns(conn, stage)}) VALUES ({marks})'
+    for start in range(0, stored.num_rows, CHUNK_ROWS):
+        chunk = stored.slice(start, CHUNK_ROWS)
+        values = list(zip(*(column.to_pylist() for column in chunk.columns), strict=True))
+        if values:
+            conn.exec_driver_sql(statement, values)
 
 
 def _for_driver(rows: pa.Table) -> pa.Table:
@@ -79,6 +133,7 @@ def _for_driver(rows: pa.Table) -> pa.Table:
 
 
 def _load_executemany(conn: Connection, stage: sa.Table, rows: pa.Table) -> None:
+    """Any other dialect: SQLAlchemy executemany with its own type processing."""
     prepared = _for_driver(rows)
     insert = sa.insert(stage)
     for start in range(0, prepared.num_rows, CHUNK_ROWS):
