@@ -4,23 +4,35 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from sqlalchemy.engine import Connection, Engine
 
 from appraisal.audit.follow_up import (
     FollowUpStatus,
+    follow_up_report,
     follow_up_select,
     follow_up_status,
     follow_ups,
     source_runs,
 )
+from appraisal.cli import cli
+from appraisal.engine.evaluate import evaluate
 from appraisal.engine.frame import ValuesFrame, value_column
 from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_PLAN_ITEMS, create_run_tables
 from appraisal.expr.sqltypes import ExprInteger, ExprMoney, ExprNumber
+from appraisal.periods import Period
 from appraisal.spec.enums import Direction, SubjectKind
+from appraisal.store.database import create_schema
+from appraisal.store.schema import Customer, Order, Staff
+from appraisal.validation.validator import load_ruleset
+from appraisal.workspace import Workspace
+
+MINI = Path(__file__).parent / "fixtures" / "audit" / "mini.yaml"
 
 M = Direction.HIGHER
 
@@ -173,3 +185,76 @@ def test_the_select_feeds_insert_select(conn: Connection) -> None:
         )
     )
     assert conn.execute(sa.select(target)).all() == [("r1", "S1", "met")]
+
+
+# ── closing the loop with the engine ──────────────────────────────────────────
+
+
+def orders(staff_id: str, count: int, day: date, prefix: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "order_id": f"{prefix}{staff_id}-{i:02d}",
+            "customer_id": "C1",
+            "staff_id": staff_id,
+            "ordered_on": day,
+            "amount": Decimal(1000),
+            "status": "delivered",
+        }
+        for i in range(count)
+    ]
+
+
+def test_next_period_reports_earlier_actions_met_or_not(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mini.yaml plans 'more_orders' (follow-up: 10 orders next quarter) for anyone
+    below 100 % of the 10-order target.  In 2026Q1 S1 has 6 orders and S2 9: both
+    get the action, due 2026Q2.  In 2026Q2 S1 has 12 orders (met), S2 5 (not met)."""
+    create_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(Staff),
+            [
+                {"staff_id": "S1", "name": "Ann", "role": "sales_rep"},
+                {"staff_id": "S2", "name": "Bo", "role": "sales_rep"},
+            ],
+        )
+        conn.execute(
+            sa.insert(Customer),
+            [{"customer_id": "C1", "name": "Acme", "acquired_on": date(2025, 1, 5)}],
+        )
+        rows = [
+            *orders("S1", 6, date(2026, 2, 1), "Q1"),
+            *orders("S2", 9, date(2026, 2, 1), "Q1"),
+            *orders("S1", 12, date(2026, 5, 1), "Q2"),
+            *orders("S2", 5, date(2026, 5, 1), "Q2"),
+        ]
+        conn.execute(sa.insert(Order), rows)
+    url = engine.url.render_as_string(hide_password=False)
+    result = evaluate(MINI, "2026Q1", database=engine, workspace=Workspace(tmp_path, url))
+    assert result.run is not None
+    plan = result.scorecard("rep").subject("S1").plan
+    assert [(p.rule, p.follow_up_period, p.follow_up_target) for p in plan] == [
+        ("more_orders", "2026Q2", Decimal(10))
+    ]
+    ruleset = load_ruleset(MINI)
+    items = follow_up_report(engine, ruleset, Period.parse("2026Q2"), timezone="Asia/Shanghai")
+    assert [(f.subject_id, f.rule_id, f.value, f.status) for f in items] == [
+        ("S1", "more_orders", Decimal(12), FollowUpStatus.MET),
+        ("S2", "more_orders", Decimal(5), FollowUpStatus.NOT_MET),
+    ]
+    run_id = result.run.run_id
+    monkeypatch.chdir(MINI.parent)
+    command = ["--db", url, "audit", "follow-ups", "mini.yaml", "--period", "2026Q2"]
+    outcome = CliRunner().invoke(cli, command)
+    assert (outcome.exit_code, outcome.output) == (
+        0,
+        "Improvement actions of mini due in 2026Q2:\n"
+        f"  met      rep S1 more_orders (run {run_id}): order_count 12, target >= 10\n"
+        f"  not_met  rep S2 more_orders (run {run_id}): order_count 5, target >= 10\n"
+        "2 due: 1 met, 1 not met, 0 without a value\n",
+    )
+    none_due = ["--db", url, "audit", "follow-ups", "mini.yaml", "--period", "2026Q3"]
+    assert CliRunner().invoke(cli, none_due).output == (
+        "No earlier improvement actions of mini fall due in 2026Q3\n"
+    )

@@ -18,18 +18,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, assert_never
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 
+from appraisal.audit.canonical import decimal_text
+from appraisal.audit.evaluation import without_trace
+from appraisal.engine.context import EvaluationContext
+from appraisal.engine.evaluate import measure_frames
 from appraisal.engine.frame import ValuesFrame
 from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_PLAN_ITEMS
 from appraisal.expr.sqltypes import ExprMoney, ExprNumber
+from appraisal.periods import Period
 from appraisal.spec.enums import Direction
+from appraisal.spec.models import RuleSet
+from appraisal.store.sources import Catalog
 
 
 class FollowUpStatus(StrEnum):
@@ -240,3 +248,46 @@ def _decimal(value: Any) -> Decimal | None:
     if value is None:
         return None
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def follow_up_report(
+    engine: Engine,
+    ruleset: RuleSet,
+    period: Period,
+    *,
+    timezone: str,
+    rules_dir: Path | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[FollowUp, ...]:
+    """Measure ``period`` and check every earlier action due in it; nothing is stored."""
+
+    def work(conn: Connection) -> tuple[FollowUp, ...]:
+        ctx = EvaluationContext(ruleset, period, catalog or Catalog(), timezone)
+        frames = measure_frames(conn, ctx, rules_dir)
+        return tuple(
+            item
+            for frame in frames.scorecards.values()
+            for item in follow_ups(conn, ruleset.metadata.id, frame)
+        )
+
+    return without_trace(engine, work)
+
+
+def render_follow_ups(ruleset_id: str, period: str, items: Sequence[FollowUp]) -> str:
+    """One line per earlier action due in the period, then the counts."""
+    if not items:
+        return f"No earlier improvement actions of {ruleset_id} fall due in {period}\n"
+    lines = [f"Improvement actions of {ruleset_id} due in {period}:"]
+    for f in items:
+        sign = ">=" if f.direction is Direction.HIGHER else "<="
+        value = "no value" if f.value is None else decimal_text(f.value)
+        lines.append(
+            f"  {f.status.value:<8} {f.scorecard_id} {f.subject_id} {f.rule_id} "
+            f"(run {f.run_id}): {f.indicator} {value}, target {sign} {decimal_text(f.target)}"
+        )
+    met, missed, unknown = (
+        sum(1 for f in items if f.status is s)
+        for s in (FollowUpStatus.MET, FollowUpStatus.NOT_MET, FollowUpStatus.NO_VALUE)
+    )
+    lines.append(f"{len(items)} due: {met} met, {missed} not met, {unknown} without a value")
+    return "\n".join(lines) + "\n"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from appraisal.audit.audit_log import AuditRecord, EventKind, read_log, verify_log
 from appraisal.audit.canonical import short_hash
+from appraisal.audit.follow_up import follow_up_report, render_follow_ups
 from appraisal.audit.reproduce import render_reproduction, reproduce
 from appraisal.cli import workspace_from
 from appraisal.errors import UserError
+from appraisal.periods import Period
 from appraisal.store.database import connect
+from appraisal.validation.validator import load_ruleset
 
 MIN_HEAD_PREFIX = 12
 
@@ -130,6 +134,31 @@ def reproduce_command(ctx: click.Context, run_id: str) -> None:
     click.echo(render_reproduction(outcome), nl=False)
     if not outcome.identical:
         ctx.exit(1)
+
+
+@audit_group.command("follow-ups")
+@click.argument("rules", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--period", "period_code", required=True, help="The period the actions are due in.")
+@click.pass_context
+def follow_ups_command(ctx: click.Context, rules: Path, period_code: str) -> None:
+    """Close the loop: were earlier improvement actions' follow-up targets met?
+
+    Finds the stored runs of the rule set whose improvement plan items fall
+    due in the period (the latest run of each earlier period, official first),
+    measures the period and reports each item as met, not met, or without a
+    value.  Stores nothing.
+    """
+    workspace = workspace_from(ctx)
+    ruleset = load_ruleset(rules)
+    period = Period.parse(period_code)
+    engine = connect(workspace.database_url)
+    try:
+        items = follow_up_report(
+            engine, ruleset, period, timezone=workspace.timezone, rules_dir=rules.parent
+        )
+    finally:
+        engine.dispose()
+    click.echo(render_follow_ups(ruleset.metadata.id, period.code, items), nl=False)
 
 
 COMMANDS: tuple[click.Command, ...] = (audit_group,)
