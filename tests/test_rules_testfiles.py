@@ -139,3 +139,18 @@ def test_rows_insert_on_every_backend(engine: Engine, tmp_path: Path) -> None:
         assert conn.execute(sa.select(Ticket.opened_at)).scalar_one() == datetime(
             2026, 2, 1, 9, 30, tzinfo=UTC
         )
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "auditing.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Rule test files") :]
+    example = section[section.index("```yaml\n") + 8 : section.index("```\n", 8)]
+    loaded = load_rule_tests(write(tmp_path, example), "example.tests.yaml")
+    assert loaded.issues == ()
+    assert loaded.tests is not None
+    expect = loaded.tests.cases[0].expect[0]
+    assert (expect.scorecard, expect.plan, expect.segments) == (
+        "rep",
+        (),
+        {"rfm_segments": "champions"},
+    )
