@@ -540,6 +540,11 @@ def round_to(x: Fixed, places: int, mode: RoundingMode) -> Fixed:
 # ── layers: subqueries whose Fixed columns remember their scale ────────────────
 
 
+def fenced(select: sa.Select[Any]) -> sa.Select[Any]:
+    """A SELECT the planner keeps as a unit when it is used as a subquery."""
+    return select.offset(0)
+
+
 class Columns:
     """The select list of one layer, recording the scale of every Fixed column."""
 
@@ -570,8 +575,13 @@ class Columns:
         return sa.select(*self.columns)
 
     def layer(self, alias: str) -> Layer:
-        """The layer as a named subquery for the next one."""
-        return Layer(self.select().subquery(alias), dict(self.scales))
+        """The layer as a named subquery for the next one.
+
+        ``OFFSET 0`` keeps PostgreSQL and SQLite from merging the layers: merged,
+        every use of a column repeats the whole expression behind it and
+        planning grows exponentially with the depth.
+        """
+        return Layer(fenced(self.select()).subquery(alias), dict(self.scales))
 
 
 @dataclass(frozen=True)
