@@ -298,12 +298,11 @@ def linear_branches(
 
 
 def attainment_branches(
-    direction: Direction, value: Fixed, target: Fixed, cap: Decimal
+    direction: Direction, value: Fixed, target: Fixed, cap: Decimal, r: Ratio
 ) -> list[tuple[ColumnElement[bool], Branch]]:
-    """value / target × 100, or target / value × 100 when lower is better."""
+    """value / target × 100 (``r``), or target / value × 100 when lower is better."""
     match direction:
         case Direction.HIGHER:
-            r = basis_ratio(Basis.OF_TARGET, value, target)
             return [(sa.true(), Branch(Step.RATIO, r.num * Fixed.const(HUNDRED), r.den))]
         case Direction.LOWER:
             num = x.case([(value.lt(Fixed.const(0)), -target)], target) * Fixed.const(HUNDRED)
@@ -380,20 +379,23 @@ def _rating_scale(indicator: AnyIndicator) -> RatingScale:
 
 
 def method_branches(
-    spec: ItemSpec, value: Fixed, target: Fixed
+    spec: ItemSpec, value: Fixed, target: Fixed, ratio: Ratio
 ) -> list[tuple[ColumnElement[bool], Branch]]:
-    """The outcomes of an item's scoring method once value (and target) are usable."""
+    """The outcomes of an item's scoring method once value (and target) are usable.
+
+    ``ratio`` is what the method compares: value / target (basis ``of_target``)
+    or the value itself (``absolute``), see :func:`basis_ratio`.
+    """
     scoring, direction = spec.item.scoring, spec.indicator.direction
     match scoring:
         case LinearScoring():
-            return linear_branches(scoring, direction, basis_ratio(scoring.basis, value, target))
+            return linear_branches(scoring, direction, ratio)
         case AttainmentScoring():
-            return attainment_branches(direction, value, target, scoring.cap)
+            return attainment_branches(direction, value, target, scoring.cap, ratio)
         case BandsScoring():
-            r = basis_ratio(scoring.basis, value, target)
-            return band_branches(scoring.bands, scoring.boundaries, r)
+            return band_branches(scoring.bands, scoring.boundaries, ratio)
         case PassFailScoring():
-            return pass_fail_branches(scoring, direction, basis_ratio(scoring.basis, value, target))
+            return pass_fail_branches(scoring, direction, ratio)
         case ScaleScoring():
             return [(sa.true(), scale_branch(scoring, _rating_scale(spec.indicator), value))]
         case DirectScoring():
@@ -403,7 +405,7 @@ def method_branches(
 
 
 def item_branches(
-    spec: ItemSpec, value: Fixed, target: Fixed
+    spec: ItemSpec, value: Fixed, target: Fixed, ratio: Ratio | None = None
 ) -> list[tuple[ColumnElement[bool], Branch]]:
     """Not applicable and zero-target outcomes first, then the method's."""
     na = Branch(Step.NOT_APPLICABLE, Fixed.null(), Fixed.null())
@@ -417,7 +419,16 @@ def item_branches(
             arms.append((zero, constant(Step.ZERO_TARGET, Decimal(0))))
         else:
             arms.append((zero, na))
-    return arms + method_branches(spec, value, target)
+    compared = ratio if ratio is not None else item_ratio(spec, value, target)
+    return arms + method_branches(spec, value, target, compared)
+
+
+def item_ratio(spec: ItemSpec, value: Fixed, target: Fixed) -> Ratio:
+    """What the item's method compares (value / target, or the value)."""
+    scoring = spec.item.scoring
+    if isinstance(scoring, ScaleScoring | DirectScoring):
+        return Ratio(value, Fixed.const(1))
+    return basis_ratio(scoring.basis, value, target)
 
 
 def cap_and_floor(scoring: AnyScoring) -> tuple[Decimal | None, Decimal | None]:
@@ -454,12 +465,40 @@ def _target(layer: Layer, k: int) -> Fixed:
     return layer.fixed(f"t{k}") if f"t{k}" in layer.scales else Fixed.null()
 
 
-def _rationals(items: Sequence[ItemSpec], inputs: Layer) -> Layer:
+def _ratios(items: Sequence[ItemSpec], inputs: Layer) -> Layer:
+    """Each compared ratio as ``xn{k} / xd{k}`` columns, so conditions stay short."""
     cols = x.Columns()
     cols.keep(inputs)
     for spec in items:
         k = spec.position
-        arms = item_branches(spec, inputs.fixed(f"v{k}"), _target(inputs, k))
+        ratio = item_ratio(spec, inputs.fixed(f"v{k}"), _target(inputs, k))
+        cols.add(f"xn{k}", ratio.num)
+        cols.add(f"xd{k}", ratio.den)
+    return cols.layer("ratios")
+
+
+def _arms(spec: ItemSpec, layer: Layer) -> list[tuple[ColumnElement[bool], Branch]]:
+    k = spec.position
+    ratio = Ratio(layer.fixed(f"xn{k}"), layer.fixed(f"xd{k}"))
+    return item_branches(spec, layer.fixed(f"v{k}"), _target(layer, k), ratio)
+
+
+def _rationals(items: Sequence[ItemSpec], inputs: Layer) -> Layer:
+    """Step, numerator and denominator per item; the branch is chosen once (``b{k}``)."""
+    ratios = _ratios(items, inputs)
+    chosen = x.Columns()
+    chosen.keep(ratios)
+    for spec in items:
+        arms = _arms(spec, ratios)
+        index = sa.case(*[(c, x.integer(i)) for i, (c, _b) in enumerate(arms)])
+        chosen.plain(index, f"b{spec.position}")
+    branches = chosen.layer("branches")
+    cols = x.Columns()
+    cols.keep(branches, skip=[f"{p}{s.position}" for s in items for p in ("xn", "xd", "b")])
+    for spec in items:
+        k = spec.position
+        chosen_arm = branches.c(f"b{k}")
+        arms = [(chosen_arm == x.integer(i), b) for i, (_c, b) in enumerate(_arms(spec, branches))]
         cols.plain(sa.case(*[(c, _text(b.step)) for c, b in arms]), f"st{k}")
         cols.add(f"n{k}", x.case([(c, b.num) for c, b in arms]))
         cols.add(f"d{k}", x.case([(c, b.den) for c, b in arms]))
@@ -531,6 +570,19 @@ def _section_sums(card: Scorecard, items: Sequence[ItemSpec], scores: Layer) -> 
     return cols.layer("sections")
 
 
+def _counted_shares(card: Scorecard, sums: Layer) -> Layer:
+    """Σ share of the sections with something counted (``shares``)."""
+    cols = x.Columns()
+    cols.keep(sums)
+    zero = Fixed.const(0)
+    shares = [
+        x.case([(sums.fixed(f"w{j}").eq(zero), zero)], Fixed.const(s.share))
+        for j, s in enumerate(card.sections)
+    ]
+    cols.add("shares", reduce(Fixed.__add__, shares))
+    return cols.layer("shares")
+
+
 def _totals(card: Scorecard, items: Sequence[ItemSpec], sums: Layer, rounding: Rounding) -> Layer:
     """Section scores, effective weights, contributions and the total as num / den."""
     places, mode = rounding.places, rounding.mode
@@ -539,11 +591,7 @@ def _totals(card: Scorecard, items: Sequence[ItemSpec], sums: Layer, rounding: R
     w = [sums.fixed(f"w{j}") for j in range(count)]
     zero, one = Fixed.const(0), Fixed.const(1)
     present = [x.case([(wj.eq(zero), one)], wj) for wj in w]
-    shares = [
-        x.case([(wj.eq(zero), zero)], Fixed.const(s.share))
-        for wj, s in zip(w, card.sections, strict=True)
-    ]
-    share_sum = reduce(Fixed.__add__, shares)
+    share_sum = sums.fixed("shares")
     terms = [
         reduce(
             Fixed.__mul__, [present[i] for i in range(count) if i != j], Fixed.const(s.share) * p[j]
@@ -551,7 +599,8 @@ def _totals(card: Scorecard, items: Sequence[ItemSpec], sums: Layer, rounding: R
         for j, s in enumerate(card.sections)
     ]
     cols = x.Columns()
-    cols.keep(sums, skip=[*(f"p{j}" for j in range(count)), *(f"w{j}" for j in range(count))])
+    skip = ["shares", *(f"p{j}" for j in range(count)), *(f"w{j}" for j in range(count))]
+    cols.keep(sums, skip=skip)
     cols.add("tn", reduce(Fixed.__add__, terms))
     cols.add("td", reduce(Fixed.__mul__, present, share_sum))
     for j in range(count):
@@ -576,7 +625,7 @@ def scored_statement(
     items = item_specs(ruleset, scorecard)
     inputs = _inputs(items, frame, settings, dialect)
     sums = _section_sums(scorecard, items, _scores(items, _rationals(items, inputs), rounding))
-    totals = _totals(scorecard, items, sums, rounding)
+    totals = _totals(scorecard, items, _counted_shares(scorecard, sums), rounding)
     cols = x.Columns()
     cols.keep(totals, skip=("tn", "td"))
     total = x.round_div(totals.fixed("tn"), totals.fixed("td"), rounding.places, rounding.mode)
