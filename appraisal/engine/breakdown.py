@@ -16,7 +16,7 @@ from typing import assert_never
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from appraisal.engine.fingerprint import decimal_text
+from appraisal.audit.canonical import decimal_text
 from appraisal.engine.results import EvaluationResult, Formats, ItemResult, item_results
 from appraisal.engine.run_tables import RUN_ITEMS
 from appraisal.engine.score import Step, needs_target

@@ -1,9 +1,9 @@
 """What a run was computed from: the rule set's content hash and the data fingerprint.
 
 * The rule-set hash is SHA-256 of the canonical JSON of the normalised rule set
-  (defaults filled in, includes merged): numbers as normalised decimal text
-  (``20`` = ``20.0``), enums as their words, expressions in canonical spelling,
-  sorted keys.  Reformatting the YAML does not change it; any change of meaning does.
+  (:mod:`appraisal.audit.canonical`: defaults filled in, includes merged,
+  numbers as normalised decimal text, expressions in canonical spelling, sorted
+  keys).  Reformatting the YAML does not change it; any change of meaning does.
 * The data fingerprint is computed in SQL, one statement per entity: row count
   and, per column, non-null count plus sum/min/max (numbers, money, dates,
   instants), characters (text) or trues (booleans).  Every figure is exact and
@@ -13,23 +13,25 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Context, Decimal
-from enum import Enum
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
+from appraisal.audit.canonical import (
+    canonical_json,
+    canonical_value,
+    content_hash,
+    decimal_text,
+    ruleset_canonical,
+    sha256_text,
+)
 from appraisal.engine.exact import Snap
-from appraisal.expr import parse_with_issues, render
 from appraisal.expr.sqlfuncs import TextLength
-from appraisal.spec.expressions import expression_sites
 from appraisal.spec.models import RuleSet
 from appraisal.store.schema import ENTITIES, field_info
 from appraisal.store.sources import Catalog
@@ -38,76 +40,18 @@ DECIMAL_COLUMN_PLACES = 4
 """Places of the data model's ``decimal`` columns (NUMERIC(18, 4))."""
 
 
-def decimal_text(value: Decimal) -> str:
-    """A decimal as normalised text: ``20.0`` → ``20``, ``0.850`` → ``0.85``, ``-0`` → ``0``."""
-    if value.is_zero():
-        return "0"
-    exact = Context(prec=max(len(value.as_tuple().digits), 1))
-    return format(value.normalize(exact), "f")
-
-
-def canonical_value(value: Any) -> Any:
-    """Plain JSON data: Decimals as normalised text, dates ISO, enums their words."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, Enum):
-        return canonical_value(value.value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime refused in canonical data")
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, BaseModel):
-        return canonical_value(value.model_dump(mode="python"))
-    if isinstance(value, Mapping):
-        return {str(k): canonical_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [canonical_value(v) for v in value]
-    raise TypeError(f"no canonical form for {type(value).__name__}")
-
-
-def canonical_json(data: Any) -> str:
-    """Canonical JSON text (sorted keys, no spaces, no NaN)."""
-    return json.dumps(
-        canonical_value(data),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
-
-
-def sha256_text(text: str) -> str:
-    """Hex SHA-256 of a text's UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def ruleset_document(ruleset: RuleSet) -> dict[str, Any]:
-    """The canonical data of a rule set, expressions in canonical spelling."""
-    data: dict[str, Any] = canonical_value(ruleset)
-    for site in expression_sites(ruleset):
-        tree, _issues = parse_with_issues(site.text)
-        if tree is not None:
-            node: Any = data
-            for part in site.path[:-1]:
-                node = node[part]
-            node[site.path[-1]] = render(tree)
-    return data
-
-
 def ruleset_json(ruleset: RuleSet) -> str:
     """The canonical JSON text of a rule set (stored with every run)."""
-    return canonical_json(ruleset_document(ruleset))
+    return ruleset_canonical(ruleset)
 
 
 def ruleset_hash(ruleset: RuleSet) -> str:
-    """SHA-256 of the canonical JSON: equal for rule sets that mean the same."""
-    return sha256_text(ruleset_json(ruleset))
+    """SHA-256 of the canonical JSON: equal for rule sets that mean the same.
+
+    The same hash the rule registry gives a published version, so a run can be
+    matched to the version it was computed with.
+    """
+    return content_hash(ruleset)
 
 
 # ── data ───────────────────────────────────────────────────────────────────────

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from appraisal.engine.fingerprint import decimal_text, sha256_text
+from appraisal.audit.canonical import decimal_text, sha256_text
 from appraisal.engine.persist import RunRecord
 from appraisal.engine.run_tables import (
     RUN_GROUP_TIERS,
