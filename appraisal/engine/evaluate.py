@@ -14,7 +14,8 @@ needed), so a run depends on the rules and the data alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -261,6 +262,17 @@ def _ruleset(rules: RuleSet | str | Path) -> tuple[RuleSet, Path | None]:
     return load_ruleset(path), path.parent
 
 
+@contextmanager
+def consistent_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that sees one state of the data (REPEATABLE READ on PostgreSQL;
+    DuckDB and SQLite transactions are snapshots already)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
 def _engine(database: str | Engine | None, workspace: Workspace) -> Engine:
     if isinstance(database, Engine):
         return database
@@ -293,7 +305,7 @@ def evaluate(
     ctx = EvaluationContext(ruleset, the_period, catalog or Catalog(), space.timezone)
     sheets_dir = rules_dir or found_dir
     try:
-        with engine.begin() as conn:
+        with consistent_transaction(engine) as conn:
             (progress or (lambda _stage: None))("measure")
             frames = measure_frames(conn, ctx, sheets_dir)  # measure
             history = measured_history(conn, ctx, sheets_dir)

@@ -351,6 +351,8 @@ class Fixed:
             raise ValueError(f"cannot lower the scale from {self.scale} to {scale} exactly")
         if scale == self.scale:
             return self
+        if isinstance(self.sql, AsInt) and _is_null(self.sql):
+            return Fixed(self.sql, scale)
         if self.value is not None:
             return Fixed.const(self.value, scale)
         return Fixed(_times_power(self.sql, scale - self.scale), scale)
@@ -421,6 +423,11 @@ class Fixed:
     def label(self, name: str) -> sa.Label[Any]:
         """The integer, labelled for a subquery (read back with :func:`column`)."""
         return self.sql.label(name)
+
+
+def _is_null(element: AsInt) -> bool:
+    (inner,) = element.clauses.clauses
+    return isinstance(inner, sa.sql.elements.Null)
 
 
 def column(col: ColumnElement[Any], scale: int) -> Fixed:
