@@ -63,9 +63,7 @@ def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
             return {
                 name: [
                     tuple(row)
-                    for row in conn.execute(
-                        sa.select(table).order_by(*table.primary_key.columns)
-                    )
+                    for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
                 ]
                 for name, table in ENTITIES.items()
             }
