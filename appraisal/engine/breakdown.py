@@ -42,31 +42,33 @@ ScoreLines = Callable[[str, str], Sequence[str]]
 
 @dataclass(frozen=True)
 class ItemBreakdown:
-    """One item's score explained."""
+    """One item's score explained: inputs → rule → step → points."""
 
     indicator: str
     inputs: tuple[tuple[str, str], ...]
-    """(name, value) pairs: value, target, ratio."""
+    """(name, value) pairs: value, target, attainment."""
     rule: str
     """The scoring rule with its numbers."""
     step: str
     """The part of the rule that applied."""
     points: str
-    weight: str
+    weighting: str
+    """Weight (and reweighting) and the contribution to the total."""
 
     def lines(self) -> tuple[str, ...]:
         """Plain-text lines for a trace."""
         given = ", ".join(f"{name} {value}" for name, value in self.inputs)
         return (
-            f"score: {given}",
-            f"  rule: {self.rule}",
-            f"  step: {self.step}",
-            f"  points: {self.points} × {self.weight}",
+            f"inputs: {given}",
+            f"rule: {self.rule}",
+            f"step: {self.step}",
+            f"points: {self.points}; {self.weighting}",
         )
 
 
 def _n(value: Decimal | None) -> str:
-    return "n/a" if value is None else decimal_text(value)
+    """A stored number as stored (its places kept), or n/a."""
+    return "n/a" if value is None else format(value, "f")
 
 
 def _at(basis: Basis, value: Decimal) -> str:
@@ -92,15 +94,17 @@ def _linear(s: LinearScoring) -> str:
 def _band(
     b_min: Decimal | None, b_max: Decimal | None, boundaries: Boundaries, basis: Basis
 ) -> str:
-    low = "" if b_min is None else _at(basis, b_min)
-    high = "" if b_max is None else _at(basis, b_max)
+    """``[80%, 90%)``-style band text; open ends are ``−∞`` and ``∞``."""
     match boundaries:
         case Boundaries.LOWER_INCLUSIVE:
-            return f"[{low or '−∞'}, {high or '∞'})"
+            left, right = "[", ")"
         case Boundaries.UPPER_INCLUSIVE:
-            return f"({low or '−∞'}, {high or '∞'}]"
+            left, right = "(", "]"
         case _:
             assert_never(boundaries)
+    low = "(−∞" if b_min is None else f"{left}{_at(basis, b_min)}"
+    high = "∞)" if b_max is None else f"{_at(basis, b_max)}{right}"
+    return f"{low}, {high}"
 
 
 def rule_text(scoring: AnyScoring, scale: RatingScale | None = None) -> str:
@@ -164,36 +168,28 @@ def step_text(step: str, scoring: AnyScoring) -> str:
     return _STEPS.get(step, step)
 
 
-def _ratio(item: ItemResult) -> Decimal | None:
-    if item.value is None or item.target in (None, 0):
-        return None
-    assert item.target is not None
-    return item.value / item.target
-
-
 def breakdown(ruleset: RuleSet, spec: ScorecardItem, item: ItemResult) -> ItemBreakdown:
     """One stored item result explained against its rule."""
     indicator = ruleset.indicator(spec.indicator)
     scale = indicator.scale if isinstance(indicator, RatingIndicator) else None
     inputs = [("value", _n(item.value))]
     if needs_target(spec.scoring) or item.target is not None:
-        inputs.append(("target", _n(item.target)))
+        inputs.append(("target", "n/a" if item.target is None else decimal_text(item.target)))
     if item.attainment is not None:
         inputs.append(("attainment", _n(item.attainment)))
     direction = "lower is better" if indicator.direction is Direction.LOWER else "higher is better"
-    weight = decimal_text(item.weight)
+    weighting = f"weight {decimal_text(item.weight)}"
     if item.effective_weight is not None and item.effective_weight != item.weight:
-        weight = f"weight {weight} (reweighted to {_n(item.effective_weight)})"
-    else:
-        weight = f"weight {weight}"
+        weighting += f" (reweighted to {_n(item.effective_weight)})"
+    if item.contribution is not None:
+        weighting += f", contributes {_n(item.contribution)} to the total"
     return ItemBreakdown(
         indicator=item.indicator,
         inputs=tuple(inputs),
         rule=f"{rule_text(spec.scoring, scale)} ({direction})",
         step=step_text(item.step, spec.scoring),
         points=_n(item.score),
-        weight=weight
-        + (f" → contributes {_n(item.contribution)}" if item.contribution is not None else ""),
+        weighting=weighting,
     )
 
 

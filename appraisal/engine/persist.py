@@ -218,3 +218,17 @@ def store_sections(card: CardRun) -> None:
         t.c.applicable,
     ]
     card.conn.execute(t.insert().from_select(columns, sa.union_all(*selects)))
+
+
+def latest_run_id(conn: Connection, ruleset_hash: str, period: str) -> str | None:
+    """The newest stored run of these rules for a period (e.g. for ``explain``)."""
+    t = EVALUATION_RUNS
+    if not sa.inspect(conn).has_table(t.name):
+        return None
+    found = conn.execute(
+        sa.select(t.c.run_id)
+        .where(t.c.ruleset_hash == ruleset_hash, t.c.period == period)
+        .order_by(t.c.run_id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
