@@ -29,10 +29,6 @@ class HeaderMap:
 
     positions: tuple[tuple[int, str], ...]
 
-    def column_at(self) -> dict[str, int]:
-        """Column name → header position."""
-        return {column: position for position, column in self.positions}
-
 
 def accepted_names(column: ColumnSpec) -> tuple[str, ...]:
     """Every header text that means ``column``: name, labels, aliases."""
