@@ -195,3 +195,13 @@ def test_data_fingerprint_names_what_changed(engine: Engine) -> None:
     changes = after.differences(before)
     assert "staff: rows 5 → 4" in changes
     assert any(line.startswith("staff.team: count 4 → 3") for line in changes)
+
+
+def test_numbers_beyond_64_bits_are_refused_not_rounded(engine: Engine) -> None:
+    rules = ruleset(
+        [indicator("sales", "money")],
+        [scorecard([item("sales", 100, {"method": "attainment", "cap": 120})])],
+    )
+    rows = [Row("a", {"sales": D("10000000000000.00")}, {"sales": 3})]
+    with pytest.raises(UserError, match="too large to compute and store exactly"):
+        evaluate_rows(engine, rules, rows)

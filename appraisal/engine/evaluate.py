@@ -32,6 +32,7 @@ from appraisal.engine.improve import HistoryFrames, history_needed, plan_improve
 from appraisal.engine.incentives import pay_incentives
 from appraisal.engine.measure import materialise, measure
 from appraisal.engine.persist import (
+    RunRecord,
     draft_record,
     finish_run,
     new_run_id,
@@ -128,16 +129,58 @@ def evaluate_frames(
     tell = progress or (lambda _stage: None)
     ruleset, period = ctx.ruleset, ctx.period
     check_rules(ruleset, period, official)
+    with exact_or_refused():
+        record = _start_run(conn, ctx, official, tell)
+        hierarchy = build_hierarchy(conn, ctx.catalog)
+        params = ExprParams(period=period.range, timezone=ctx.timezone)
+        work = [hierarchy.closure.name]
+        for scorecard in ruleset.scorecards:
+            tell(f"score {scorecard.id}")
+            scored = score(conn, ruleset, scorecard, _frame_of(frames, scorecard))
+            work.append(scored.table.name)
+            card = CardRun(
+                conn,
+                record.run_id,
+                ruleset,
+                scorecard,
+                frames.scorecards[scorecard.id],
+                scored,
+                period,
+                params,
+                conn.dialect.name,
+            )
+            _card_stages(card, history(scorecard) if history else None, hierarchy)
+        for segmentation in ruleset.segmentations:
+            tell(f"segment {segmentation.id}")
+            segment_clients(
+                conn,
+                record.run_id,
+                ruleset,
+                segmentation,
+                frames.segmentations[segmentation.id],
+                params,
+            )
+        tell("results")
+        result = fetch_results(conn, record, ruleset, period)
+        record = finish_run(conn, record, result.digest)
+        drop_work_tables(conn, work)
+    return replace(result, run=record)
+
+
+def _start_run(
+    conn: Connection, ctx: EvaluationContext, official: bool, tell: Progress
+) -> RunRecord:
+    """Fingerprint the data and insert the run row."""
     create_run_tables(conn)
     tell("fingerprint")
     fingerprint = data_fingerprint(conn, ctx.catalog)
     started = utc_now()
     record = draft_record(
         new_run_id(started),
-        ruleset,
-        ruleset_hash(ruleset),
+        ctx.ruleset,
+        ruleset_hash(ctx.ruleset),
         fingerprint.digest,
-        period,
+        ctx.period,
         conn.dialect.name,
         official,
         started,
@@ -145,39 +188,30 @@ def evaluate_frames(
     start_run(
         conn,
         record,
-        ruleset_json=ruleset_json(ruleset),
+        ruleset_json=ruleset_json(ctx.ruleset),
         fingerprint=fingerprint,
-        period=period,
+        period=ctx.period,
         timezone=ctx.timezone,
     )
-    hierarchy = build_hierarchy(conn, ctx.catalog)
-    params = ExprParams(period=period.range, timezone=ctx.timezone)
-    work = [hierarchy.closure.name]
-    for scorecard in ruleset.scorecards:
-        tell(f"score {scorecard.id}")
-        scored = score(conn, ruleset, scorecard, _frame_of(frames, scorecard))
-        work.append(scored.table.name)
-        card = CardRun(
-            conn,
-            record.run_id,
-            ruleset,
-            scorecard,
-            frames.scorecards[scorecard.id],
-            scored,
-            period,
-            params,
-            conn.dialect.name,
-        )
-        _card_stages(card, history(scorecard) if history else None, hierarchy)
-    for segmentation in ruleset.segmentations:
-        tell(f"segment {segmentation.id}")
-        frame = frames.segmentations[segmentation.id]
-        segment_clients(conn, record.run_id, ruleset, segmentation, frame, params)
-    tell("results")
-    result = fetch_results(conn, record, ruleset, period)
-    record = finish_run(conn, record, result.digest)
-    drop_work_tables(conn, work)
-    return replace(result, run=record)
+    return record
+
+
+@contextmanager
+def exact_or_refused() -> Iterator[None]:
+    """An overflow of the exact arithmetic or of a stored number becomes a user error."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        if "overflow" in str(exc.orig).lower():
+            raise UserError(OVERFLOW) from exc
+        raise
+
+
+OVERFLOW = (
+    "a number in the evaluation is too large to compute and store exactly (stored "
+    "values stay below 10^12, and intermediate products within 64 bits on DuckDB and "
+    "SQLite); nothing was stored"
+)
 
 
 def _frame_of(frames: Frames, scorecard: Scorecard) -> ValuesFrame:
@@ -312,14 +346,6 @@ def evaluate(
             return evaluate_frames(  # score … persist → results
                 conn, ctx, frames, history=history, official=official, progress=progress
             )
-    except sa.exc.DBAPIError as exc:
-        if "overflow" in str(exc.orig).lower():
-            raise UserError(OVERFLOW) from exc
-        raise
-
-
-OVERFLOW = (
-    "a number in the evaluation does not fit the exact 64-bit arithmetic of this "
-    "database (amounts of about 10^12 or more, or very many sections); nothing was "
-    "stored. PostgreSQL computes without this limit."
-)
+    finally:
+        if not isinstance(database, Engine):
+            engine.dispose()  # ours: release the connection (and DuckDB's file lock)
