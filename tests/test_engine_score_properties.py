@@ -128,3 +128,51 @@ def test_raising_an_actual_never_lowers_the_score(
         assert after["s1"] <= before["s1"]  # lower is better: more never scores more
         assert after["s2"] >= before["s2"]
         assert after["s3"] <= before["s3"]
+
+
+@SLOW
+@given(
+    weights=st.lists(st.integers(min_value=1, max_value=60), min_size=3, max_size=3),
+    factor=st.sampled_from([D(2), D(3), D("0.5"), D("1.5"), D(7)]),
+    values=st.lists(
+        st.tuples(
+            *(st.none() | st.decimals(min_value=0, max_value=100, places=2) for _ in range(3))
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+)
+def test_scaling_all_weights_leaves_totals_unchanged(
+    engine: Engine, weights: list[int], factor: D, values: list[tuple[D | None, ...]]
+) -> None:
+    def rules(scale: D) -> Any:
+        return ruleset(
+            [indicator(name, "score") for name in ("x", "y", "z")],
+            [
+                scorecard(
+                    sections=[
+                        {
+                            "id": "one",
+                            "title": {"en": "One"},
+                            "share": 60,
+                            "items": [
+                                item("x", D(weights[0]) * scale, {"method": "direct"}),
+                                item("y", D(weights[1]) * scale, {"method": "direct"}),
+                            ],
+                        },
+                        {
+                            "id": "two",
+                            "title": {"en": "Two"},
+                            "share": 40,
+                            "items": [item("z", D(weights[2]) * scale, {"method": "direct"})],
+                        },
+                    ]
+                )
+            ],
+        )
+
+    rows = [Row(f"s{k:02d}", {"x": x, "y": y, "z": z}) for k, (x, y, z) in enumerate(values)]
+    with engine.begin() as conn:
+        plain = score_rows(conn, rules(D(1)), rows)
+        scaled = score_rows(conn, rules(factor), rows)
+    assert {s: f["total"] for s, f in plain.items()} == {s: f["total"] for s, f in scaled.items()}
