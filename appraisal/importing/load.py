@@ -24,7 +24,8 @@ from appraisal.importing.quarantine import PendingFile, entries, write_pending
 from appraisal.importing.report import Counts, SourceReport
 from appraisal.importing.staging import create_stage, drop_stage, load_stage
 from appraisal.importing.upsert import Moved, move_rows
-from appraisal.store.schema import ENTITIES, Base
+from appraisal.store.database import create_schema
+from appraisal.store.schema import ENTITIES
 
 StepDone = Callable[[str, str], None]
 
@@ -33,7 +34,7 @@ def create_missing_tables(conn: Connection) -> None:
     """Create the built-in tables inside the import's transaction (a kill undoes them too)."""
     existing = set(sa.inspect(conn).get_table_names())
     if not existing.issuperset(ENTITIES):
-        Base.metadata.create_all(conn)
+        create_schema(conn)
 
 
 def load_entity(

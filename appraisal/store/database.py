@@ -12,7 +12,7 @@ import weakref
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from appraisal.errors import ConfigError
 from appraisal.store.schema import Base
@@ -74,6 +74,9 @@ def backend(engine: Engine) -> str:
     return str(engine.dialect.name)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create the built-in tables that are missing (never alters existing ones)."""
-    Base.metadata.create_all(engine)
+def create_schema(bind: Engine | Connection) -> None:
+    """Create the built-in tables that are missing (never alters existing ones).
+
+    Given a connection, the tables are created inside its transaction.
+    """
+    Base.metadata.create_all(bind)
