@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -319,16 +320,22 @@ def analyse_impact(
     *,
     timezone: str,
     catalog: Catalog | None = None,
+    rules_dirs: tuple[Path | None, Path | None] = (None, None),
 ) -> ImpactReport:
     """Evaluate both rule sets on the same data and compare; nothing is stored.
 
-    ``old`` and ``new`` are (label as given, rule set).  Both evaluations and the
+    ``old`` and ``new`` are (label as given, rule set); ``rules_dirs`` are the
+    folders their target sheets are read from.  Both evaluations and the
     comparison run in one transaction that is rolled back.
     """
 
     def work(conn: Connection) -> ImpactReport:
-        before = evaluate_on(conn, old[1], period, timezone=timezone, catalog=catalog)
-        after = evaluate_on(conn, new[1], period, timezone=timezone, catalog=catalog)
+        before = evaluate_on(
+            conn, old[1], period, timezone=timezone, rules_dir=rules_dirs[0], catalog=catalog
+        )
+        after = evaluate_on(
+            conn, new[1], period, timezone=timezone, rules_dir=rules_dirs[1], catalog=catalog
+        )
         assert before.run is not None and after.run is not None
         return compare_runs(
             conn,

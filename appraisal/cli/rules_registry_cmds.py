@@ -19,7 +19,7 @@ from appraisal.audit.impact import analyse_impact
 from appraisal.audit.impact_render import render_csv as impact_csv
 from appraisal.audit.impact_render import render_html as impact_html
 from appraisal.audit.impact_render import render_markdown as impact_markdown
-from appraisal.audit.refs import is_registry_ref, resolve
+from appraisal.audit.refs import GIT_PREFIX, is_registry_ref, resolve
 from appraisal.audit.registry import (
     StoredVersion,
     VersionRef,
@@ -271,6 +271,14 @@ def _single(spec: str, found: Mapping[str, RuleSet]) -> tuple[str, RuleSet]:
     return spec, next(iter(found.values()))
 
 
+def _sheets_dir(spec: str) -> Path | None:
+    """Where a side's target sheets are: the folder of a rule file on disk."""
+    if spec.startswith(GIT_PREFIX) or is_registry_ref(spec):
+        return None
+    path = Path(spec)
+    return path if path.is_dir() else path.parent
+
+
 @rules_group.command("impact")
 @click.argument("old")
 @click.argument("new")
@@ -306,7 +314,14 @@ def impact_command(
     try:
         with engine.connect() as conn:
             sides = [_single(spec, resolve(spec, lambda: conn)) for spec in (old, new)]
-        report = analyse_impact(engine, sides[0], sides[1], period, timezone=workspace.timezone)
+        report = analyse_impact(
+            engine,
+            sides[0],
+            sides[1],
+            period,
+            timezone=workspace.timezone,
+            rules_dirs=(_sheets_dir(old), _sheets_dir(new)),
+        )
     finally:
         engine.dispose()
     render = {"markdown": impact_markdown, "csv": impact_csv, "html": impact_html}
