@@ -205,3 +205,16 @@ def test_numbers_beyond_64_bits_are_refused_not_rounded(engine: Engine) -> None:
     rows = [Row("a", {"sales": D("10000000000000.00")}, {"sales": 3})]
     with pytest.raises(UserError, match="too large to compute and store exactly"):
         evaluate_rows(engine, rules, rows)
+
+
+def test_stored_subjects_read_back_like_the_result(engine: Engine) -> None:
+    from appraisal.engine.results import stored_subjects
+
+    rules = _rules()
+    result = evaluate_rows(engine, rules, ROWS, staff=STAFF)
+    assert result.run is not None
+    with engine.connect() as conn:
+        (one,) = stored_subjects(conn, result.run.run_id, rules, "card", ["b"])
+        every = stored_subjects(conn, result.run.run_id, rules, "card")
+    assert one == result.scorecards[0].subject("b")
+    assert every == result.scorecards[0].subjects

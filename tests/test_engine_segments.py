@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from appraisal.engine.results import stored_segments
 from appraisal.engine.run_tables import RUN_SEGMENTS
 from tests.engine_frames import Row, evaluate_rows, indicator, ruleset
 
@@ -122,6 +123,12 @@ def test_rfm_scores_and_segments(engine: Engine) -> None:
         "c09": (None, 1, None, None, "hibernating"),
         "c10": (3, None, 5, None, "hibernating"),
     }
+    with engine.connect() as conn:
+        stored = stored_segments(conn, result.run.run_id, _rules(), "rfm", ["c01", "c09"])
+    assert [(c.subject_id, c.r_score, c.rfm_score, c.segment) for c in stored] == [
+        ("c01", 5, D("4.80"), "champions"),
+        ("c09", None, None, "hibernating"),
+    ]
     (segmentation,) = result.segmentations
     assert segmentation.clients == 10
     assert dict(segmentation.segments) == {

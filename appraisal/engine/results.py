@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -420,12 +420,17 @@ class Formats:
         return self.ruleset.settings.money_rounding.places
 
 
-def _rows(conn: Connection, table: sa.Table, run_id: str, card_id: str) -> list[Any]:
-    return list(
-        conn.execute(
-            sa.select(table).where(table.c.run_id == run_id, table.c.scorecard_id == card_id)
-        ).all()
-    )
+def _rows(
+    conn: Connection,
+    table: sa.Table,
+    run_id: str,
+    card_id: str,
+    subjects: Sequence[str] | None = None,
+) -> list[Any]:
+    query = sa.select(table).where(table.c.run_id == run_id, table.c.scorecard_id == card_id)
+    if subjects is not None:
+        query = query.where(table.c.subject_id.in_(list(subjects)))
+    return list(conn.execute(query).all())
 
 
 def _number(value: Any) -> Decimal | None:
@@ -502,14 +507,18 @@ def _plans(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, PlanIte
 
 
 def _subjects(
-    conn: Connection, run_id: str, card: Scorecard, f: Formats
+    conn: Connection,
+    run_id: str,
+    card: Scorecard,
+    f: Formats,
+    only: Sequence[str] | None = None,
 ) -> tuple[SubjectResult, ...]:
-    items = item_results(_rows(conn, RUN_ITEMS, run_id, card.id), f)
-    sections = _sections(_rows(conn, RUN_SECTIONS, run_id, card.id), f)
-    incentives = _incentives(_rows(conn, RUN_INCENTIVES, run_id, card.id), card, f)
-    plans = _plans(_rows(conn, RUN_PLAN_ITEMS, run_id, card.id), f)
+    items = item_results(_rows(conn, RUN_ITEMS, run_id, card.id, only), f)
+    sections = _sections(_rows(conn, RUN_SECTIONS, run_id, card.id, only), f)
+    incentives = _incentives(_rows(conn, RUN_INCENTIVES, run_id, card.id, only), card, f)
+    plans = _plans(_rows(conn, RUN_PLAN_ITEMS, run_id, card.id, only), f)
     found = []
-    for r in _rows(conn, RUN_SUBJECTS, run_id, card.id):
+    for r in _rows(conn, RUN_SUBJECTS, run_id, card.id, only):
         sid = r.subject_id
         found.append(
             SubjectResult(
@@ -647,6 +656,55 @@ def segmentation_result(
     segmentation = next(s for s in ruleset.segmentations if s.id == seg_id)
     segments = tuple((s.code, int(counts.get(s.code, 0))) for s in segmentation.segments)
     return SegmentationResult(seg_id, sum(c for _, c in segments), segments)
+
+
+def stored_subjects(
+    conn: Connection,
+    run_id: str,
+    ruleset: RuleSet,
+    scorecard_id: str,
+    subject_ids: Sequence[str] | None = None,
+) -> tuple[SubjectResult, ...]:
+    """Full results of stored subjects of any scorecard, clients included (all, or the
+    ones named: fetching every client of a large company is the caller's choice)."""
+    card = next((c for c in ruleset.scorecards if c.id == scorecard_id), None)
+    if card is None:
+        raise KeyError(scorecard_id)
+    return _subjects(conn, run_id, card, Formats(ruleset), subject_ids)
+
+
+@dataclass(frozen=True)
+class ClientSegment:
+    """One client's RFM scores (1–5) and segment."""
+
+    subject_id: str
+    r_score: int | None
+    f_score: int | None
+    m_score: int | None
+    rfm_score: Decimal | None
+    segment: str
+
+
+def stored_segments(
+    conn: Connection,
+    run_id: str,
+    ruleset: RuleSet,
+    segmentation_id: str,
+    subject_ids: Sequence[str] | None = None,
+) -> tuple[ClientSegment, ...]:
+    """Stored RFM scores and segments (all clients, or the ones named), by client id."""
+    t = RUN_SEGMENTS
+    query = sa.select(t).where(t.c.run_id == run_id, t.c.segmentation_id == segmentation_id)
+    if subject_ids is not None:
+        query = query.where(t.c.subject_id.in_(list(subject_ids)))
+    places = ruleset.settings.score_rounding.places
+    found = [
+        ClientSegment(
+            r.subject_id, r.r_score, r.f_score, r.m_score, _places(r.rfm_score, places), r.segment
+        )
+        for r in conn.execute(query)
+    ]
+    return tuple(sorted(found, key=lambda c: c.subject_id))
 
 
 def fetch_results(
