@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from reference import Dataset, ReferenceResult, SubjectResult
 
 from appraisal.errors import IssueLevel
 from appraisal.periods import Period
@@ -38,6 +37,7 @@ from appraisal.spec.models import RuleFile, RuleSet, Settings
 from appraisal.spec.yaml_loader import LoadedDocument, load_yaml
 from appraisal.validation.schema import check_document
 from appraisal.validation.validator import validate_ruleset
+from tests.reference import Dataset, ReferenceResult, SubjectResult
 
 CASES_DIR = Path(__file__).parent / "cases"
 NA = "n/a"
@@ -130,40 +130,9 @@ class GoldenCase(Frozen):
         """The evaluated period."""
         return Period.parse(self.period)
 
-    def rule_document(self) -> dict[str, Any]:
-        """The rule file with ``schema_version`` and ``metadata`` filled in when left out."""
-        document = dict(self.rules)
-        document.setdefault("schema_version", "v1.0")
-        document.setdefault(
-            "metadata",
-            {
-                "id": self.name,
-                "title": {"en": self.name.replace("_", " ")},
-                "version": "1.0",
-                "effective_from": "2020-01-01",
-                "owner": "golden cases",
-            },
-        )
-        return document
-
     def ruleset(self) -> RuleSet:
         """The case's rules as a merged rule set (structure and model layers checked)."""
-        document = self.rule_document()
-        schema_issues = check_document(LoadedDocument(self.name, document, {}, {}, {}))
-        if schema_issues:
-            raise ValueError(f"case {self.name}: " + "; ".join(i.message for i in schema_issues))
-        rule_file = RuleFile.model_validate(document)
-        assert rule_file.metadata is not None
-        return RuleSet(
-            schema_version=rule_file.schema_version,
-            metadata=rule_file.metadata,
-            settings=rule_file.settings or Settings(),
-            indicators=rule_file.indicators,
-            targets=rule_file.targets,
-            tier_tables=rule_file.tier_tables,
-            scorecards=rule_file.scorecards,
-            segmentations=rule_file.segmentations,
-        )
+        return build_ruleset(self.name, self.rules)
 
     def validation_errors(self) -> list[str]:
         """Blocking issues of the semantic layer (a golden case must have none)."""
@@ -175,6 +144,45 @@ class GoldenCase(Frozen):
     def dataset(self) -> Dataset:
         """The case's rows, typed."""
         return Dataset.from_plain(self.data)
+
+
+def build_ruleset(name: str, rules: Mapping[str, Any]) -> RuleSet:
+    """A rule set from a rule file's data, ``schema_version`` and ``metadata`` filled in."""
+    document = dict(rules)
+    document.setdefault("schema_version", "v1.0")
+    document.setdefault(
+        "metadata",
+        {
+            "id": name,
+            "title": {"en": name.replace("_", " ")},
+            "version": "1.0",
+            "effective_from": "2020-01-01",
+            "owner": "golden cases",
+        },
+    )
+    schema_issues = check_document(LoadedDocument(name, document, {}, {}, {}))
+    if schema_issues:
+        raise ValueError(f"{name}: " + "; ".join(i.message for i in schema_issues))
+    rule_file = RuleFile.model_validate(document)
+    assert rule_file.metadata is not None
+    return RuleSet(
+        schema_version=rule_file.schema_version,
+        metadata=rule_file.metadata,
+        settings=rule_file.settings or Settings(),
+        indicators=rule_file.indicators,
+        targets=rule_file.targets,
+        tier_tables=rule_file.tier_tables,
+        scorecards=rule_file.scorecards,
+        segmentations=rule_file.segmentations,
+    )
+
+
+def ruleset_from_text(name: str, text: str) -> RuleSet:
+    """A rule set from rule-file YAML text (read with the rule files' safe loader)."""
+    document, issues = load_yaml(text, name)
+    if document is None or issues:
+        raise ValueError(f"{name}: " + "; ".join(i.message for i in issues))
+    return build_ruleset(name, document.data)
 
 
 def load_case(path: Path) -> GoldenCase:

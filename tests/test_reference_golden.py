@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from golden import CASES_DIR, GoldenCase, load_case, load_cases, mismatches
-from reference import evaluate_reference
+
+from tests.golden import CASES_DIR, GoldenCase, load_case, load_cases, mismatches
+from tests.reference import evaluate_reference
 
 CASES = load_cases()
 

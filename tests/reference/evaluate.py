@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, assert_never
 
@@ -94,11 +94,20 @@ class _Evaluator:
 
     # ── subjects ───────────────────────────────────────────────────────────────
 
+    def active(self, since: object, until: object) -> bool:
+        """Related to the company at some time in the period: since < E and (until ≥ S or null)."""
+        period = self.period
+        started = since is None or (isinstance(since, date) and since < period.end)
+        ended = until is not None and isinstance(until, date) and until < period.start
+        return started and not ended
+
     def people(self, roles: Sequence[str]) -> list[Subject]:
-        """Staff whose role is appraised (every staff row; employment dates are not read)."""
+        """Staff of the appraised roles employed at some time in the period."""
         found = []
         for row in self.dataset.rows("staff"):
             if roles and row["role"] not in roles:
+                continue
+            if not self.active(row["hired_on"], row["left_on"]):
                 continue
             found.append(
                 Subject(
@@ -112,14 +121,21 @@ class _Evaluator:
         return sorted(found, key=lambda s: s.subject_id)
 
     def clients(self) -> list[Subject]:
-        """Every customer row; a client's team is its owner's team."""
+        """Customers acquired before the period's end and not churned before its start;
+        a client's team is its owner's team."""
         found = []
         for row in self.dataset.rows("customers"):
+            if not self.active(row["acquired_on"], row["churned_on"]):
+                continue
             owner = self.dataset.staff(row["owner_id"])
             team = _text(owner["team"]) if owner else None
             found.append(
                 Subject(
-                    SubjectKind.CLIENT, str(row["customer_id"]), None, team, _text(row["owner_id"])
+                    SubjectKind.CLIENT,
+                    str(row["customer_id"]),
+                    None,
+                    team,
+                    _text(row["owner_id"]),
                 )
             )
         return sorted(found, key=lambda s: s.subject_id)
