@@ -49,10 +49,13 @@ DETAILED = (SubjectKind.PERSON, SubjectKind.TEAM)
 GROUP_ORDER = {"all": 0, "team": 1, "lead": 2}
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(11)}
+
+
 def _places(value: Any, places: int) -> Decimal | None:
     if value is None:
         return None
-    return to_decimal(value).quantize(Decimal(1).scaleb(-places))
+    return to_decimal(value).quantize(_QUANTA[places])
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -399,25 +402,29 @@ class EvaluationResult:
 # ── fetching ───────────────────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True)
 class Formats:
     """Places of each kind of number, from the rule set (for reading stored rows)."""
 
-    ruleset: RuleSet
-
-    @property
-    def score(self) -> int:
-        return self.ruleset.settings.score_rounding.places
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        settings = ruleset.settings
+        self.score = settings.score_rounding.places
+        self._values = {i.id: effective_rounding(i, settings).places for i in ruleset.indicators}
+        self._money = {
+            (card.id, inc.id): (inc.rounding or settings.money_rounding).places
+            for card in ruleset.scorecards
+            for inc in card.incentives
+            if not isinstance(inc, AwardIncentive)
+        }
 
     def value(self, indicator_id: str) -> int:
-        indicator = self.ruleset.indicator(indicator_id)
-        return effective_rounding(indicator, self.ruleset.settings).places
+        """Places of an indicator's values."""
+        return self._values[indicator_id]
 
     def money(self, card: Scorecard, incentive_id: str) -> int:
-        for incentive in card.incentives:
-            if incentive.id == incentive_id and not isinstance(incentive, AwardIncentive):
-                return (incentive.rounding or self.ruleset.settings.money_rounding).places
-        return self.ruleset.settings.money_rounding.places
+        """Places an incentive's amounts are rounded to."""
+        default = self.ruleset.settings.money_rounding.places
+        return self._money.get((card.id, incentive_id), default)
 
 
 def _rows(
