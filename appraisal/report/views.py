@@ -1,0 +1,851 @@
+"""Results → view models: plain, JSON-serialisable data with every value already written.
+
+A view holds strings (numbers, money, dates and percentages formatted for the
+language), booleans, ints and tuples of other views, nothing else, so
+templates only place text and the JSON of a bundle is the views themselves
+(:func:`to_data`).  Labels come from the rules (titles, actions, tier and
+segment labels, in the chosen language) and :mod:`appraisal.report.i18n`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Any, assert_never
+from urllib.parse import quote
+
+from appraisal.audit.follow_up import FollowUpStatus, follow_up_status
+from appraisal.engine.results import ItemResult, PlanItem, SubjectResult
+from appraisal.report.audience import Scope
+from appraisal.report.charts import Bar, Trend, progress_bar, trend_chart
+from appraisal.report.formatting import NOT_APPLICABLE, Formatter
+from appraisal.report.i18n import labels, period_text, phrase, role_label
+from appraisal.report.safety import safe_stem
+from appraisal.report.source import (
+    Directory,
+    EarlierAction,
+    PastResult,
+    SegmentRow,
+    StoredRun,
+)
+from appraisal.spec.enums import Direction, Language, SubjectKind, Unit
+from appraisal.spec.models import (
+    AnyIndicator,
+    AwardIncentive,
+    BelowTargetInARow,
+    BelowThreshold,
+    ImprovementRule,
+    RatingIndicator,
+    RuleSet,
+    Scorecard,
+    Segmentation,
+    TierIn,
+    TierTable,
+    WorstInTeam,
+    effective_rounding,
+)
+
+SHORT_HASH = 12
+STRENGTHS = 3
+
+
+def to_data(view: Any) -> Any:
+    """A view as JSON-ready data (dicts, lists, strings, numbers, booleans)."""
+    return dataclasses.asdict(view)
+
+
+# ── shared pieces ──────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What every page says about the run and the bundle."""
+
+    run_id: str
+    ruleset_id: str
+    ruleset_title: str
+    ruleset_version: str
+    period: str
+    period_code: str
+    official: bool
+    status: str
+    evaluated_at: str
+    results_hash: str
+    audience: str
+    lang: str
+    language: str
+    footer: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A labelled fact in a page header (role, team, manager...)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One scorecard item: actual against target, attainment, points."""
+
+    indicator_id: str
+    title: str
+    description: str
+    actual: str
+    target: str
+    attainment: str
+    score: str
+    weight: str
+    contribution: str
+    applicable: bool
+    lower_is_better: bool
+    bar: Bar | None
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A section of a scorecard and its items."""
+
+    section_id: str
+    title: str
+    share: str
+    share_label: str
+    score: str
+    items: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True)
+class IncentiveView:
+    """Money paid by one incentive (or withheld)."""
+
+    incentive_id: str
+    title: str
+    kind: str
+    amount: str
+    withheld: bool
+
+
+@dataclass(frozen=True)
+class AwardView:
+    """An award won."""
+
+    incentive_id: str
+    title: str
+    award: str
+    rank: str
+
+
+@dataclass(frozen=True)
+class RatingView:
+    """A qualitative rating on its scale."""
+
+    indicator_id: str
+    title: str
+    value: str
+    anchor: str
+    bar: Bar | None
+
+
+@dataclass(frozen=True)
+class PlanItemView:
+    """An improvement action: what, why, who, by when, measured how."""
+
+    rule_id: str
+    action: str
+    reason: str
+    owner: str
+    due: str
+    follow_up: str
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    """An earlier action and whether its follow-up target is met now."""
+
+    rule_id: str
+    set_in: str
+    action: str
+    target: str
+    now: str
+    status: str
+    result: str
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """A client's segment, RFM scores, change since the previous run and actions."""
+
+    code: str
+    label: str
+    change: str
+    recency: str
+    frequency: str
+    monetary: str
+    rfm: str
+    actions: tuple[str, ...]
+    reward: str
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """One subject's scorecard page."""
+
+    kind: str
+    path: str
+    root: str
+    scorecard_id: str
+    scorecard_title: str
+    subject_id: str
+    name: str
+    team: str
+    facts: tuple[Fact, ...]
+    total: str
+    tier_code: str
+    tier_label: str
+    tier_tone: str
+    gates: tuple[str, ...]
+    sections: tuple[SectionView, ...]
+    has_not_applicable: bool
+    incentives: tuple[IncentiveView, ...]
+    awards: tuple[AwardView, ...]
+    money_total: str
+    trend: Trend
+    ratings: tuple[RatingView, ...]
+    strengths: tuple[str, ...]
+    plan: tuple[PlanItemView, ...]
+    earlier: tuple[FollowUpView, ...]
+    segment: SegmentView | None
+
+
+# ── context ────────────────────────────────────────────────────────────────────
+
+
+def tier_tones(table: TierTable) -> dict[str, str]:
+    """CSS tone of each tier: ``t0`` for the best band, ``t1`` next... (at most ``t4``)."""
+    best_first = list(reversed(table.ascending()))
+    return {band.code: f"t{min(k, 4)}" for k, band in enumerate(best_first)}
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """Everything needed to write one scorecard's views in one language."""
+
+    run: StoredRun
+    card: Scorecard
+    fmt: Formatter
+    scope: Scope
+    directory: Directory
+
+    @property
+    def ruleset(self) -> RuleSet:
+        """The run's rules."""
+        return self.run.ruleset
+
+    @property
+    def language(self) -> Language:
+        """The bundle's language."""
+        return self.fmt.language
+
+    @property
+    def tiers(self) -> TierTable:
+        """The scorecard's tier table."""
+        return self.ruleset.tier_table(self.card.tiers)
+
+    def tier_label(self, code: str | None) -> str:
+        """The tier's label in the language (``未评级`` / ``Unrated`` for none)."""
+        if code is None:
+            return labels(self.language)["unrated"]
+        return self._tier_labels.get(code, code)
+
+    @cached_property
+    def _indicators(self) -> dict[str, tuple[AnyIndicator, int]]:
+        settings = self.ruleset.settings
+        return {i.id: (i, effective_rounding(i, settings).places) for i in self.ruleset.indicators}
+
+    @cached_property
+    def _tier_labels(self) -> dict[str, str]:
+        return {b.code: b.label.get(self.language) for b in self.tiers.bands}
+
+    def indicator(self, indicator_id: str) -> AnyIndicator:
+        """An indicator of the rules (KeyError when absent)."""
+        return self._indicators[indicator_id][0]
+
+    def unit_places(self, indicator_id: str) -> tuple[Unit, int]:
+        """An indicator's unit and the places its values are written with."""
+        indicator, places = self._indicators[indicator_id]
+        return indicator.unit, places
+
+    def value_text(self, indicator_id: str, value: Decimal | None) -> str:
+        """A value of an indicator in its unit and declared places."""
+        indicator, places = self._indicators[indicator_id]
+        return self.fmt.value(value, indicator.unit, places)
+
+    def person_name(self, staff_id: str | None, fallback: str) -> str:
+        """A person's name when the bundle may name them, else ``fallback``."""
+        entry = self.directory.get(staff_id)
+        if entry is None or not self.scope.may_name(staff_id):
+            return fallback
+        return entry.name
+
+    @property
+    def score_places(self) -> int:
+        """Places of scores and totals."""
+        return self.ruleset.settings.score_rounding.places
+
+    @property
+    def money_places(self) -> int:
+        """Places of money totals."""
+        return self.ruleset.settings.money_rounding.places
+
+
+def card_folder(card: Scorecard) -> str:
+    """The folder of a scorecard's pages (its id made safe)."""
+    return safe_stem(card.id, "scorecard")
+
+
+def exponent_places(value: Decimal) -> int:
+    """The places a number is written with, trailing zeros dropped (20 → 0, 12.5 → 1)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def page_path(folder: str, stem: str) -> str:
+    """A page's path (without extension), URL-quoted for links."""
+    return quote(f"{folder}/{stem}")
+
+
+def run_view(run: StoredRun, fmt: Formatter, audience: str) -> RunView:
+    """The run as every page shows it."""
+    record = run.record
+    t = labels(fmt.language)
+    moment = record.finished_at or record.started_at
+    return RunView(
+        run_id=record.run_id,
+        ruleset_id=record.ruleset_id,
+        ruleset_title=run.ruleset.metadata.title.get(fmt.language),
+        ruleset_version=record.ruleset_version,
+        period=period_text(record.period, fmt.language),
+        period_code=record.period,
+        official=record.official,
+        status=t["status_official"] if record.official else t["status_draft"],
+        evaluated_at=fmt.instant(moment),
+        results_hash=(record.results_hash or "")[:SHORT_HASH],
+        audience=audience,
+        lang="zh-CN" if fmt.language is Language.ZH else "en",
+        language=fmt.language.value,
+        footer=phrase(
+            fmt.language,
+            "footer",
+            run=record.run_id,
+            digest=(record.results_hash or "")[:SHORT_HASH],
+        ),
+    )
+
+
+# ── items ──────────────────────────────────────────────────────────────────────
+
+
+def progress(item: ItemResult, direction: Direction) -> Decimal | None:
+    """How far an item is towards its target (1 = on target), direction-aware.
+
+    With an attainment (value / target) it is that ratio, inverted when lower
+    is better; without one (ratings, direct points) the score out of 100.
+    """
+    if not item.applicable:
+        return None
+    if item.attainment is not None:
+        match direction:
+            case Direction.HIGHER:
+                return item.attainment
+            case Direction.LOWER:
+                return Decimal("1.5") if item.attainment == 0 else 1 / item.attainment
+            case _:
+                assert_never(direction)
+    return None if item.score is None else item.score / 100
+
+
+def item_view(ctx: CardContext, item: ItemResult) -> ItemView:
+    """One item as a table row."""
+    indicator = ctx.indicator(item.indicator)
+    lang, fmt, places = ctx.language, ctx.fmt, ctx.score_places
+    ratio = progress(item, indicator.direction)
+    return ItemView(
+        indicator_id=item.indicator,
+        title=indicator.title.get(lang),
+        description=indicator.description.get(lang) if indicator.description else "",
+        actual=ctx.value_text(item.indicator, item.value),
+        target=ctx.value_text(item.indicator, item.target),
+        attainment=fmt.percent(item.attainment, 1),
+        score=fmt.number(item.score, places),
+        weight=fmt.number(item.weight, exponent_places(item.weight)),
+        contribution=fmt.number(item.contribution, places),
+        applicable=item.applicable,
+        lower_is_better=indicator.direction is Direction.LOWER,
+        bar=None if ratio is None else progress_bar(ratio),
+    )
+
+
+def section_views(ctx: CardContext, subject: SubjectResult) -> tuple[SectionView, ...]:
+    """Sections with their items, in scorecard order."""
+    by_section: dict[str, list[ItemView]] = {}
+    for item in subject.items:
+        by_section.setdefault(item.section, []).append(item_view(ctx, item))
+    scores = {s.section: s.score for s in subject.sections}
+    return tuple(
+        SectionView(
+            section_id=section.id,
+            title=section.title.get(ctx.language),
+            share=ctx.fmt.number(section.share, exponent_places(section.share)),
+            share_label=phrase(
+                ctx.language,
+                "section_share",
+                share=ctx.fmt.percent(section.share / 100, exponent_places(section.share)),
+            ),
+            score=ctx.fmt.number(scores.get(section.id), ctx.score_places),
+            items=tuple(by_section.get(section.id, ())),
+        )
+        for section in ctx.card.sections
+    )
+
+
+def strengths(ctx: CardContext, subject: SubjectResult) -> tuple[str, ...]:
+    """The best items at or beyond target (highest score first), at most three."""
+    ranked = []
+    for item in subject.items:
+        ratio = progress(item, ctx.indicator(item.indicator).direction)
+        if ratio is not None and ratio >= 1 and item.score is not None:
+            ranked.append((-item.score, item.position, item))
+    lines = []
+    for _, _, item in sorted(ranked, key=lambda r: (r[0], r[1]))[:STRENGTHS]:
+        title = ctx.indicator(item.indicator).title.get(ctx.language)
+        actual = ctx.value_text(item.indicator, item.value)
+        if item.attainment is not None:
+            attainment = ctx.fmt.percent(item.attainment, 1)
+            lines.append(
+                phrase(
+                    ctx.language,
+                    "strength_line",
+                    indicator=title,
+                    actual=actual,
+                    attainment=attainment,
+                )
+            )
+        else:
+            score = ctx.fmt.number(item.score, ctx.score_places)
+            lines.append(
+                phrase(
+                    ctx.language, "strength_line_score", indicator=title, actual=actual, score=score
+                )
+            )
+    return tuple(lines)
+
+
+def rating_views(ctx: CardContext, subject: SubjectResult) -> tuple[RatingView, ...]:
+    """Qualitative ratings (rating indicators) on their scales."""
+    views = []
+    for item in subject.items:
+        indicator = ctx.indicator(item.indicator)
+        if not isinstance(indicator, RatingIndicator):
+            continue
+        scale = indicator.scale
+        value = ctx.value_text(item.indicator, item.value)
+        anchor = ""
+        if item.value is not None and scale.anchors:
+            closest = min(scale.anchors, key=lambda a: (abs(a.value - item.value), a.value))  # type: ignore[operator]
+            anchor = closest.label.get(ctx.language)
+        top = ctx.fmt.number(scale.max, 0)
+        views.append(
+            RatingView(
+                indicator_id=item.indicator,
+                title=indicator.title.get(ctx.language),
+                value=phrase(ctx.language, "rating_of", value=value, max=top)
+                if item.value is not None
+                else NOT_APPLICABLE,
+                anchor=anchor,
+                bar=None if item.value is None else progress_bar(item.value / scale.max),
+            )
+        )
+    return tuple(views)
+
+
+# ── incentives ─────────────────────────────────────────────────────────────────
+
+
+def incentive_views(
+    ctx: CardContext, subject: SubjectResult
+) -> tuple[tuple[IncentiveView, ...], tuple[AwardView, ...], str]:
+    """Money incentives, awards won, and the money total."""
+    t = labels(ctx.language)
+    by_id = {i.id: i for i in ctx.card.incentives}
+    money: list[IncentiveView] = []
+    awards: list[AwardView] = []
+    total = Decimal(0)
+    for result in subject.incentives:
+        declared = by_id[result.incentive]
+        title = declared.title.get(ctx.language)
+        if isinstance(declared, AwardIncentive):
+            if result.rank is not None:
+                rank = phrase(ctx.language, "award_rank", rank=str(result.rank))
+                awards.append(
+                    AwardView(result.incentive, title, declared.award.get(ctx.language), rank)
+                )
+            continue
+        total += result.amount or Decimal(0)
+        money.append(
+            IncentiveView(
+                incentive_id=result.incentive,
+                title=title,
+                kind=t[f"kind_{declared.kind}"],
+                amount=ctx.fmt.money(result.amount or Decimal(0), ctx.money_places),
+                withheld=result.withheld,
+            )
+        )
+    return tuple(money), tuple(awards), ctx.fmt.money(total, ctx.money_places)
+
+
+def gate_lines(ctx: CardContext, subject: SubjectResult) -> tuple[str, ...]:
+    """Gates that fired: their titles, then what they changed."""
+    titles = {g.id: g.title.get(ctx.language) for g in ctx.card.gates}
+    lines = [titles.get(g, g) for g in subject.gates_fired]
+    if subject.tier_before_gates is not None and subject.tier_before_gates != subject.tier:
+        lines.append(
+            phrase(
+                ctx.language,
+                "gate_capped",
+                before=ctx.tier_label(subject.tier_before_gates),
+                after=ctx.tier_label(subject.tier),
+            )
+        )
+    if subject.incentives_withheld:
+        lines.append(labels(ctx.language)["gate_withheld"])
+    return tuple(lines)
+
+
+# ── plans ──────────────────────────────────────────────────────────────────────
+
+
+def _indicator_title(ctx: CardContext, indicator_id: str) -> str:
+    try:
+        return ctx.indicator(indicator_id).title.get(ctx.language)
+    except KeyError:
+        return indicator_id
+
+
+def condition_text(ctx: CardContext, rule: ImprovementRule) -> str:
+    """Why an action was triggered, in words."""
+    lang, when = ctx.language, rule.when
+    match when:
+        case BelowThreshold():
+            if when.indicator is None:
+                threshold = ctx.fmt.number(when.below, ctx.score_places)
+                return phrase(lang, "cond_total_below", threshold=threshold)
+            title = _indicator_title(ctx, when.indicator)
+            indicator = ctx.indicator(when.indicator)
+            if when.measure.value == "value":
+                threshold = ctx.value_text(when.indicator, when.below)
+            elif when.measure.value == "attainment":
+                threshold = ctx.fmt.percent(when.below, 1)
+                title = phrase(lang, "measure_attainment", indicator=title)
+            else:
+                threshold = ctx.fmt.number(when.below, ctx.score_places)
+                title = phrase(lang, "measure_score", indicator=title)
+            key = (
+                "cond_above_threshold"
+                if indicator.direction is Direction.LOWER
+                else ("cond_below_threshold")
+            )
+            if when.measure.value != "value":
+                key = "cond_below_threshold"
+            return phrase(lang, key, indicator=title, threshold=threshold)
+        case BelowTargetInARow():
+            title = _indicator_title(ctx, when.indicator)
+            return phrase(lang, "cond_in_a_row", indicator=title, periods=str(when.periods))
+        case WorstInTeam():
+            if when.indicator is None:
+                measure = labels(lang)["cond_worst_total"]
+            else:
+                measure = phrase(
+                    lang,
+                    f"measure_{when.measure.value}",
+                    indicator=_indicator_title(ctx, when.indicator),
+                )
+            return phrase(lang, "cond_worst_in_team", measure=measure)
+        case TierIn():
+            separator = labels(lang)["list_separator"]
+            tiers = separator.join(ctx.tier_label(code) for code in when.tiers)
+            return phrase(lang, "cond_tier_in", tiers=tiers)
+        case _:
+            assert_never(when)
+
+
+def owner_text(ctx: CardContext, item: PlanItem) -> str:
+    """Who acts: a name when the bundle may show it, else the kind of owner."""
+    t = labels(ctx.language)
+    if item.owner == "self":
+        fallback = t["owner_self"]
+    elif item.owner == "manager":
+        is_client = ctx.card.subject is SubjectKind.CLIENT
+        fallback = t["owner_account_manager"] if is_client else t["owner_manager"]
+    else:
+        fallback = role_label(item.owner, ctx.language)
+    if item.owner == "self" and ctx.card.subject is not SubjectKind.PERSON:
+        return fallback
+    return ctx.person_name(item.owner_id, fallback)
+
+
+def follow_up_text(ctx: CardContext, item: PlanItem) -> str:
+    """``CSAT at least 4.00 by Q4 2026`` (or ``—``)."""
+    if item.follow_up_indicator is None or item.follow_up_target is None:
+        return labels(ctx.language)["follow_up_none"]
+    key = "follow_up_lower" if item.follow_up_direction == "lower" else "follow_up_higher"
+    return phrase(
+        ctx.language,
+        key,
+        indicator=_indicator_title(ctx, item.follow_up_indicator),
+        target=ctx.value_text(item.follow_up_indicator, item.follow_up_target),
+        period=period_text(item.follow_up_period or "", ctx.language),
+    )
+
+
+def plan_views(ctx: CardContext, subject: SubjectResult) -> tuple[PlanItemView, ...]:
+    """The subject's improvement plan."""
+    rules = {r.id: r for r in ctx.card.improvement}
+    views = []
+    for item in subject.plan:
+        rule = rules.get(item.rule)
+        views.append(
+            PlanItemView(
+                rule_id=item.rule,
+                action=rule.action.get(ctx.language) if rule else item.rule,
+                reason=condition_text(ctx, rule) if rule else item.condition,
+                owner=owner_text(ctx, item),
+                due=ctx.fmt.date(item.due_on),
+                follow_up=follow_up_text(ctx, item),
+            )
+        )
+    return tuple(views)
+
+
+def follow_up_state(
+    ctx: CardContext, subject: SubjectResult, item: PlanItem
+) -> tuple[str, Decimal | None]:
+    """(status, current value) of an earlier action, by the audit's follow-up rule.
+
+    Due now: met / not_met / no_value, comparing the current run's stored item
+    value with the target; due later: pending; without a measure: no_measure.
+    """
+    if item.follow_up_indicator is None or item.follow_up_target is None:
+        return "no_measure", None
+    if item.follow_up_period != ctx.run.period.code:
+        return "pending", None
+    current = next(
+        (i for i in subject.items if i.indicator == item.follow_up_indicator and i.applicable),
+        None,
+    )
+    value = current.value if current is not None else None
+    direction = Direction(item.follow_up_direction or Direction.HIGHER.value)
+    status = follow_up_status(value, item.follow_up_target, direction)
+    match status:
+        case FollowUpStatus.MET | FollowUpStatus.NOT_MET | FollowUpStatus.NO_VALUE:
+            return status.value, value
+        case _:
+            assert_never(status)
+
+
+def earlier_views(
+    ctx: CardContext, subject: SubjectResult, actions: Sequence[EarlierAction]
+) -> tuple[FollowUpView, ...]:
+    """Earlier actions with their follow-up result."""
+    rules = {r.id: r for r in ctx.card.improvement}
+    t = labels(ctx.language)
+    views = []
+    for earlier in actions:
+        item = earlier.item
+        rule = rules.get(item.rule)
+        status, value = follow_up_state(ctx, subject, item)
+        result = (
+            phrase(
+                ctx.language,
+                "status_pending",
+                period=period_text(item.follow_up_period or "", ctx.language),
+            )
+            if status == "pending"
+            else t[f"status_{status}"]
+        )
+        now = (
+            ctx.value_text(item.follow_up_indicator, value)
+            if item.follow_up_indicator and status in ("met", "not_met")
+            else NOT_APPLICABLE
+        )
+        views.append(
+            FollowUpView(
+                rule_id=item.rule,
+                set_in=period_text(earlier.period, ctx.language),
+                action=rule.action.get(ctx.language) if rule else item.rule,
+                target=follow_up_text(ctx, item),
+                now=now,
+                status=status,
+                result=result,
+            )
+        )
+    return tuple(views)
+
+
+# ── trend and segments ─────────────────────────────────────────────────────────
+
+
+def trend_view(ctx: CardContext, subject: SubjectResult, past: Sequence[PastResult]) -> Trend:
+    """Totals over the earlier periods on record and this one."""
+    entries = [
+        (
+            p.period,
+            p.total,
+            ctx.fmt.number(p.total, ctx.score_places),
+            ctx.tier_label(p.tier),
+            False,
+        )
+        for p in past
+    ]
+    entries.append(
+        (
+            ctx.run.period.code,
+            subject.total,
+            ctx.fmt.number(subject.total, ctx.score_places),
+            ctx.tier_label(subject.tier),
+            True,
+        )
+    )
+    return trend_chart(entries)
+
+
+def _rfm_part(score: int | None) -> str:
+    return NOT_APPLICABLE if score is None else str(score)
+
+
+def segment_view(
+    ctx: CardContext,
+    segmentation: Segmentation,
+    now: SegmentRow | None,
+    before: SegmentRow | None,
+    previous_period: str | None,
+) -> SegmentView:
+    """A client's segment, its change since the previous run, and what to do."""
+    lang, t = ctx.language, labels(ctx.language)
+    by_code = {s.code: s for s in segmentation.segments}
+
+    def label(code: str) -> str:
+        found = by_code.get(code)
+        return found.label.get(lang) if found else code
+
+    if now is None:
+        return SegmentView("", t["no_segment"], "", "", "", "", "", (), "")
+    segment = by_code.get(now.segment)
+    if before is None:
+        change = t["segment_new"] if previous_period else ""
+    elif before.segment == now.segment:
+        change = phrase(lang, "segment_same", period=period_text(previous_period or "", lang))
+    else:
+        change = phrase(
+            lang, "segment_moved", before=label(before.segment), after=label(now.segment)
+        )
+    return SegmentView(
+        code=now.segment,
+        label=label(now.segment),
+        change=change,
+        recency=_rfm_part(now.r),
+        frequency=_rfm_part(now.f),
+        monetary=_rfm_part(now.m),
+        rfm=ctx.fmt.number(now.rfm, 2),
+        actions=tuple(a.get(lang) for a in segment.actions) if segment else (),
+        reward=segment.reward.get(lang) if segment and segment.reward else "",
+    )
+
+
+# ── the page ───────────────────────────────────────────────────────────────────
+
+
+def facts(ctx: CardContext, subject: SubjectResult) -> tuple[Fact, ...]:
+    """Header facts: role, team and manager (person); owner and team (client)."""
+    t = labels(ctx.language)
+    none = t["none"]
+    match ctx.card.subject:
+        case SubjectKind.PERSON:
+            return (
+                Fact(t["staff_id"], subject.subject_id),
+                Fact(t["role"], role_label(subject.role, ctx.language) or none),
+                Fact(t["team"], subject.team or none),
+                Fact(t["manager"], ctx.person_name(subject.manager_id, none)),
+                Fact(t["period"], period_text(ctx.run.period.code, ctx.language)),
+            )
+        case SubjectKind.CLIENT:
+            return (
+                Fact(t["client_id"], subject.subject_id),
+                Fact(t["account_manager"], ctx.person_name(subject.manager_id, none)),
+                Fact(t["team"], subject.team or none),
+                Fact(t["period"], period_text(ctx.run.period.code, ctx.language)),
+            )
+        case SubjectKind.TEAM:
+            return (
+                Fact(t["team_name"], subject.subject_id),
+                Fact(t["period"], period_text(ctx.run.period.code, ctx.language)),
+            )
+        case _:
+            assert_never(ctx.card.subject)
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a page adds beyond the subject's own results."""
+
+    past: Sequence[PastResult] = ()
+    earlier: Sequence[EarlierAction] = ()
+    segmentation: Segmentation | None = None
+    segment: SegmentRow | None = None
+    segment_before: SegmentRow | None = None
+    previous_period: str | None = None
+
+
+def scorecard_view(
+    ctx: CardContext, subject: SubjectResult, path: str, extras: Extras
+) -> ScorecardView:
+    """One subject's whole page."""
+    money, awards, money_total = incentive_views(ctx, subject)
+    sections = section_views(ctx, subject)
+    segment = (
+        segment_view(
+            ctx, extras.segmentation, extras.segment, extras.segment_before, extras.previous_period
+        )
+        if extras.segmentation is not None
+        else None
+    )
+    return ScorecardView(
+        kind=ctx.card.subject.value,
+        path=path,
+        root="../",
+        scorecard_id=ctx.card.id,
+        scorecard_title=ctx.card.title.get(ctx.language),
+        subject_id=subject.subject_id,
+        name=subject.name or subject.subject_id,
+        team=subject.team or labels(ctx.language)["none"],
+        facts=facts(ctx, subject),
+        total=ctx.fmt.number(subject.total, ctx.score_places),
+        tier_code=subject.tier or "",
+        tier_label=ctx.tier_label(subject.tier),
+        tier_tone=tier_tones(ctx.tiers).get(subject.tier or "", "none"),
+        gates=gate_lines(ctx, subject),
+        sections=sections,
+        has_not_applicable=any(not i.applicable for s in sections for i in s.items),
+        incentives=money,
+        awards=awards,
+        money_total=money_total,
+        trend=trend_view(ctx, subject, extras.past),
+        ratings=rating_views(ctx, subject),
+        strengths=strengths(ctx, subject),
+        plan=plan_views(ctx, subject),
+        earlier=earlier_views(ctx, subject, extras.earlier),
+        segment=segment,
+    )
