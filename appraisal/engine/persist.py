@@ -21,7 +21,7 @@ from appraisal.engine.cardrun import CardRun
 from appraisal.engine.exact import Fixed
 from appraisal.engine.fingerprint import DataFingerprint
 from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_ITEMS, RUN_SECTIONS, StoredNumber
-from appraisal.engine.score import Step
+from appraisal.engine.score import UNSCORED
 from appraisal.expr.sqltypes import ExprNumber
 from appraisal.periods import Period
 from appraisal.spec.models import RuleSet
@@ -163,7 +163,7 @@ def store_items(card: CardRun) -> None:
                 _number(spec.item.weight),
                 layout.fixed(table, f"ew{k}").number(),
                 layout.fixed(table, f"c{k}").number(),
-                step != Step.NOT_APPLICABLE.value,
+                step.not_in(UNSCORED),
                 step,
             )
         )

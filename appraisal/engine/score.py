@@ -96,6 +96,10 @@ class Step(StrEnum):
     FLOORED = "floored"
 
 
+UNSCORED = (Step.NOT_APPLICABLE.value, Step.NO_BAND.value)
+"""Steps that leave an item without points (``if_not_applicable`` decides)."""
+
+
 def band_step(index: int) -> str:
     """The step of the band at 0-based ``index``: ``band_1`` is the first declared."""
     return f"band_{index + 1}"
@@ -338,11 +342,13 @@ def in_band(
 def band_branches(
     bands: Sequence[ScoreBand], boundaries: Boundaries, r: Ratio
 ) -> list[tuple[ColumnElement[bool], Branch]]:
-    """The band holding the compared quantity gives its points."""
-    return [
+    """The band holding the compared quantity gives its points; in no band (a gap
+    the validator would have reported): not applicable."""
+    arms = [
         (in_band(b.min, b.max, boundaries, r), constant(band_step(i), b.score))
         for i, b in enumerate(bands)
     ]
+    return [*arms, (sa.true(), Branch(Step.NO_BAND, Fixed.null(), Fixed.null()))]
 
 
 def pass_fail_branches(
@@ -511,7 +517,7 @@ def _item_score(
     """The final step and the rounded score of one item."""
     places, mode = rounding.places, rounding.mode
     cap, floor = cap_and_floor(spec.item.scoring)
-    na = step == Step.NOT_APPLICABLE.value
+    na = step.in_(UNSCORED)
     zero_policy = spec.item.if_not_applicable is ItemNotApplicable.ZERO
     steps: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = [(na, step)]
     scores: list[tuple[ColumnElement[bool], Fixed]] = [
