@@ -435,3 +435,18 @@ def test_weights_scaled_by_a_constant_leave_the_total(engine: Engine) -> None:
     )
     rows = [Row("a", {"x": 77, "y": None, "z": 100, "r1": D("3.5"), "r2": 2})]
     assert _score(engine, base, rows)["a"]["total"] == _score(engine, doubled, rows)["a"]["total"]
+
+
+def test_a_value_in_no_band_is_not_applicable(engine: Engine) -> None:
+    gap = {
+        "method": "bands",
+        "basis": "absolute",
+        "bands": [{"max": 10, "score": 50}, {"min": 20, "score": 100}],
+    }
+    rules = ruleset(
+        [indicator("n", "count"), indicator("m", "count")],
+        [scorecard([item("n", 50, gap), item("m", 50, {"method": "direct"})])],
+    )
+    found = _score(engine, rules, [Row("a", {"n": 15, "m": 40}), Row("b", {"n": 25, "m": 40})])
+    assert _points(found) == {"a": ("no_band", None), "b": ("band_2", D(100))}
+    assert (found["a"]["total"], found["b"]["total"]) == (D(40), D(70))
