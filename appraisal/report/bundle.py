@@ -155,7 +155,8 @@ class _CardPlan:
 
     ctx: CardContext
     folder: str
-    summary: SummaryView
+    summary: SummaryView | None
+    """None in a person's bundle (it holds their own scorecard only)."""
     pages: Callable[[], Iterator[ScorecardView]]
     count: int
     tables: tuple[Table, ...]
@@ -354,7 +355,8 @@ def _plan_card(
         subjects = _visible_subjects(card, scope, detailed[card.id].subjects)
         ids = tuple(s.subject_id for s in subjects)
     paths = {i: page_path(folder, names.claim(i)) for i in ids}
-    summary, board = _summary(conn, ctx, where, folder, paths, previous)
+    full_summary, board = _summary(conn, ctx, where, folder, paths, previous)
+    summary: SummaryView | None = full_summary
     naming = _Naming(card, folder, single, ctx.language)
     if card.subject is SubjectKind.CLIENT:
         pages = _client_pages(conn, ctx, ids, paths, earlier)
@@ -362,14 +364,16 @@ def _plan_card(
     else:
         pages = _person_pages(conn, ctx, subjects, paths, earlier)
         tables = _person_tables(ctx, subjects, board, naming)
+    if scope.audience is Audience.PERSON:  # their own scorecard: no summaries of others
+        summary = None
+        tables = tuple(t for t in tables if t.name.endswith(PERSONAL_TABLES))
     return _CardPlan(
         ctx, folder, summary, pages, len(ids), tables, options, board.everyone.subjects
     )
 
 
-def plan_options(plans: Sequence[_CardPlan]) -> ReportOptions:
-    """The options the plans were made with."""
-    return plans[0].options if plans else ReportOptions()
+PERSONAL_TABLES = ("-results", "-items", "-plans")
+"""The tables a person's own bundle keeps (one row set: theirs)."""
 
 
 def _section(plan: _CardPlan) -> IndexSection:
@@ -394,7 +398,12 @@ def _section(plan: _CardPlan) -> IndexSection:
         scorecard_id=ctx.card.id,
         title=ctx.card.title.get(lang),
         heading=heading,
-        summary_path=plan.summary.path,
+        name_label={
+            SubjectKind.PERSON: t["name"],
+            SubjectKind.TEAM: t["team_name"],
+            SubjectKind.CLIENT: t["client_name"],
+        }[ctx.card.subject],
+        summary_path=plan.summary.path if plan.summary else "",
         entries=tuple(plan.entries),
         note=note,
     )
@@ -487,6 +496,7 @@ class _Prepared:
     view: RunView
     language: Language
     plans: list[_CardPlan]
+    options: ReportOptions
 
 
 def prepare(conn: Connection, run: StoredRun, options: ReportOptions) -> _Prepared:
@@ -515,16 +525,19 @@ def prepare(conn: Connection, run: StoredRun, options: ReportOptions) -> _Prepar
         )
         for card in ruleset.scorecards
     ]
+    if scope.audience is not Audience.HR:  # nothing of theirs: leave the scorecard out
+        plans = [p for p in plans if p.subjects > 0]
     view = run_view(run, fmt, _audience_label(scope, directory, language))
-    return _Prepared(view, language, plans)
+    return _Prepared(view, language, plans, options)
 
 
 def _render_pages(prepared: _Prepared, sink: PageSink, tick: Callable[[], None]) -> IndexView:
     plans = prepared.plans
     if sink.json is not None:
-        sink.json.start(prepared.view, tuple(p.summary for p in plans))
+        sink.json.start(prepared.view, tuple(p.summary for p in plans if p.summary))
     for plan in plans:
-        sink.page("summary", plan.summary.path, summary=plan.summary)
+        if plan.summary is not None:
+            sink.page("summary", plan.summary.path, summary=plan.summary)
         tick()
         template = "client" if plan.ctx.card.subject is SubjectKind.CLIENT else "scorecard"
         for card in plan.pages():
@@ -535,7 +548,7 @@ def _render_pages(prepared: _Prepared, sink: PageSink, tick: Callable[[], None])
             tick()
     index = IndexView(
         sections=tuple(_section(plan) for plan in plans),
-        downloads=_downloads(plans, plan_options(plans)),
+        downloads=_downloads(plans, prepared.options),
         empty=all(p.count == 0 and p.subjects == 0 for p in plans),
     )
     sink.page("index", "index", index=index)

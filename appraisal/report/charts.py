@@ -68,6 +68,7 @@ class TrendPoint:
     """One period on the trend chart."""
 
     period: str
+    label: str
     total: str
     tier: str
     x: str
@@ -106,27 +107,31 @@ def _top(values: list[Decimal]) -> Decimal:
     return (highest / step).to_integral_value(rounding="ROUND_CEILING") * step
 
 
-def trend_chart(
-    entries: list[tuple[str, Decimal | None, str, str, bool]],
-) -> Trend:
-    """Chart of (period label, total, total text, tier label, is current) oldest first."""
-    totals = [t for _, t, _, _, _ in entries if t is not None]
+TrendEntry = tuple[str, str, Decimal | None, str, str, bool]
+"""(period code, period label, total, total text, tier label, is current)."""
+
+
+def trend_chart(entries: list[TrendEntry]) -> Trend:
+    """Chart of totals over periods, oldest first."""
+    totals = [e[2] for e in entries if e[2] is not None]
     top = _top(totals)
     plot_w = Decimal(TREND_WIDTH - TREND_LEFT - TREND_RIGHT - 2 * TREND_INSET)
     plot_h = Decimal(TREND_HEIGHT - TREND_TOP - TREND_BOTTOM)
     bottom = Decimal(TREND_HEIGHT - TREND_BOTTOM)
     count = len(entries)
     points = []
-    for k, (period, total, text, tier, current) in enumerate(entries):
+    for k, (period, label, total, text, tier, current) in enumerate(entries):
         x = Decimal(TREND_LEFT + TREND_INSET) + (
             plot_w * k / (count - 1) if count > 1 else plot_w / 2
         )
         y = bottom - (total / top * plot_h if total is not None else Decimal(0))
         points.append(
-            TrendPoint(period, text, tier, coordinate(x), coordinate(y), coordinate(y - 6), current)
+            TrendPoint(
+                period, label, text, tier, coordinate(x), coordinate(y), coordinate(y - 6), current
+            )
         )
     line = " ".join(
-        f"{p.x},{p.y}" for p, (_, t, _, _, _) in zip(points, entries, strict=True) if t is not None
+        f"{p.x},{p.y}" for p, entry in zip(points, entries, strict=True) if entry[2] is not None
     )
     grid = tuple(
         GridLine(

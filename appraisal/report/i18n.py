@@ -49,6 +49,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
     "back_to_index": ("返回目录", "Back to contents"),
     "colon": ("：", ": "),
+    "lp": ("（", " ("),
+    "rp": ("）", ")"),
     # ── a subject ────────────────────────────────────────────────────────────
     "name": ("姓名", "Name"),
     "staff_id": ("员工编号", "Staff ID"),
@@ -153,6 +155,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "measure_attainment": ("{indicator}达成率", "{indicator} attainment"),
     "measure_score": ("{indicator}得分", "{indicator} score"),
     "list_separator": ("、", ", "),
+    "list_or": ("或", " or "),
     "previous_plan": ("往期改进措施跟踪", "Earlier actions: follow-up"),
     "previous_plan_none": (
         "没有需要在本期跟踪的往期改进措施。",
@@ -208,8 +211,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "recipients": ("获得人数", "Recipients"),
     "bonus_pool": ("奖金池", "Bonus pool"),
     "pool_declared": (
-        "奖金池总额 {declared}，已分配 {allocated}。",
-        "Pool of {declared}; {allocated} allocated.",
+        "{title}：奖金池 {declared}，已分配 {allocated}。",
+        "{title}: {declared} in the pool, {allocated} allocated.",
     ),
     "money_total": ("激励总额", "Total paid"),
     "awards": ("荣誉奖励", "Awards"),
@@ -323,6 +326,14 @@ def labels(language: Language) -> Mapping[str, str]:
 def phrase(language: Language, key: str, **values: str) -> str:
     """A label with its ``{placeholders}`` filled in."""
     return _pick(_LABELS[key], language).format(**values)
+
+
+def join_or(items: list[str], language: Language) -> str:
+    """``A, B or C`` / ``A、B或C``."""
+    if len(items) <= 1:
+        return "".join(items)
+    separator = _pick(_LABELS["list_separator"], language)
+    return separator.join(items[:-1]) + _pick(_LABELS["list_or"], language) + items[-1]
 
 
 def role_label(code: str | None, language: Language) -> str:

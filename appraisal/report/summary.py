@@ -302,10 +302,10 @@ def incentive_rows(
         if isinstance(incentive, PoolIncentive):
             declared = incentive.amount * (teams if incentive.per.value == "team" else 1)
             pools.append(
-                f"{title}: "
-                + phrase(
+                phrase(
                     ctx.language,
                     "pool_declared",
+                    title=title,
                     declared=ctx.fmt.money(declared, ctx.money_places),
                     allocated=total,
                 )
@@ -449,6 +449,7 @@ class IndexSection:
     scorecard_id: str
     title: str
     heading: str
+    name_label: str
     summary_path: str
     entries: tuple[IndexEntry, ...]
     note: str

@@ -20,7 +20,7 @@ from appraisal.expr.sqltypes import to_decimal
 from appraisal.report.i18n import labels, phrase, role_label
 from appraisal.report.source import award_ids
 from appraisal.report.summary import Board, average
-from appraisal.report.views import CardContext, condition_text
+from appraisal.report.views import CardContext, condition_text, exponent_places
 from appraisal.spec.enums import SubjectKind, Unit
 from appraisal.spec.models import AwardIncentive, Segmentation
 
@@ -97,10 +97,31 @@ def _name(ctx: CardContext, staff_id: str | None) -> str | None:
     return ctx.person_name(staff_id, "") or None
 
 
+def exact(value: Decimal | None, places: int) -> Decimal | None:
+    """A number at ``places`` decimals (the same text whatever the backend returned)."""
+    return None if value is None else value.quantize(Decimal(1).scaleb(-places))
+
+
+def plain(value: Decimal | None) -> Decimal | None:
+    """A declared number without trailing zeros (``70``, ``12.5``)."""
+    if value is None:
+        return None
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
+def _target(ctx: CardContext, indicator_id: str, target: Decimal | None) -> Typed:
+    """A target as declared (never rounded to the value's places)."""
+    unit, places = ctx.unit_places(indicator_id)
+    declared = plain(target)
+    kind, shown = unit_kind(unit, max(places, exponent_places(declared) if declared else 0))
+    return Typed(declared, kind, shown)
+
+
 def _typed(ctx: CardContext, indicator_id: str, value: Decimal | None) -> Typed:
     unit, places = ctx.unit_places(indicator_id)
     kind, shown = unit_kind(unit, places)
-    return Typed(value, kind, shown)
+    return Typed(exact(value, places), kind, shown)
 
 
 # ── person and team scorecards ─────────────────────────────────────────────────
@@ -135,12 +156,14 @@ def results_table(
         *_item_columns(ctx, indicators),
     )
     gate_titles = {g.id: g.title.get(lang) for g in ctx.card.gates}
+    money_quantum = Decimal(1).scaleb(-ctx.money_places)
 
     def rows() -> Iterator[tuple[Cell | Typed, ...]]:
         for s in subjects:
             values = {i.indicator: i for i in reversed(s.items)}
             by_id = {i.incentive: i for i in s.incentives}
             paid = [by_id[i.id].amount if i.id in by_id else None for i in money]
+            paid_total = sum((p or Decimal(0) for p in paid), Decimal(0))
             ranks = [by_id[i.id].rank if i.id in by_id else None for i in awards]
             head: list[Cell] = [s.subject_id, s.name]
             if person:
@@ -152,7 +175,7 @@ def results_table(
                 s.tier,
                 ctx.tier_label(s.tier) if s.tier else None,
                 "; ".join(gate_titles.get(g, g) for g in s.gates_fired) or None,
-                sum((p or Decimal(0) for p in paid), Decimal(0)),
+                paid_total.quantize(money_quantum),
                 *paid,
                 *ranks,
                 len(s.plan),
@@ -224,10 +247,10 @@ def items_table(ctx: CardContext, subjects: Sequence[SubjectResult], name: str) 
                     item.indicator,
                     indicator.title.get(lang),
                     _typed(ctx, item.indicator, item.value),
-                    _typed(ctx, item.indicator, item.target),
+                    _target(ctx, item.indicator, item.target),
                     item.attainment,
                     item.score,
-                    item.weight,
+                    plain(item.weight),
                     item.effective_weight,
                     item.contribution,
                 )
@@ -360,11 +383,15 @@ def clients_table(
         title = ctx.indicator(indicator_id).title.get(lang)
         value_columns.append(Column(title, kind, shown, 14))
     segment_columns: list[Column] = []
+    rfm = segmentation is not None and segmentation.rfm is not None
     if segmentation is not None:
         segment_columns = [
             text(t["col_segment_code"], 12),
             text(t["segment"], 14),
             text(t["segment_previous"], 14),
+        ]
+    if rfm:
+        segment_columns += [
             Column(t["rfm_recency"], Kind.INTEGER, 0, 8),
             Column(t["rfm_frequency"], Kind.INTEGER, 0, 8),
             Column(t["rfm_monetary"], Kind.INTEGER, 0, 8),
@@ -409,11 +436,9 @@ def clients_table(
                     segment_labels.get(r["previous_segment"], r["previous_segment"])
                     if r["previous_segment"]
                     else None,
-                    r["r_score"],
-                    r["f_score"],
-                    r["m_score"],
-                    number(r["rfm_score"], 2),
                 ]
+            if rfm:
+                segment += [r["r_score"], r["f_score"], r["m_score"], number(r["rfm_score"], 2)]
             total = r["total"]
             yield (
                 r["subject_id"],

@@ -22,7 +22,7 @@ from appraisal.engine.results import ItemResult, PlanItem, SubjectResult
 from appraisal.report.audience import Scope
 from appraisal.report.charts import Bar, Trend, progress_bar, trend_chart
 from appraisal.report.formatting import NOT_APPLICABLE, Formatter
-from appraisal.report.i18n import labels, period_text, phrase, role_label
+from appraisal.report.i18n import join_or, labels, period_text, phrase, role_label
 from appraisal.report.safety import safe_stem
 from appraisal.report.source import (
     Directory,
@@ -186,6 +186,7 @@ class SegmentView:
     frequency: str
     monetary: str
     rfm: str
+    has_rfm: bool
     actions: tuple[str, ...]
     reward: str
 
@@ -284,6 +285,13 @@ class CardContext:
         indicator, places = self._indicators[indicator_id]
         return self.fmt.value(value, indicator.unit, places)
 
+    def target_text(self, indicator_id: str, target: Decimal | None) -> str:
+        """A target in the indicator's unit, never rounded below its own places."""
+        indicator, places = self._indicators[indicator_id]
+        if target is not None:
+            places = max(places, exponent_places(target))
+        return self.fmt.value(target, indicator.unit, places)
+
     def person_name(self, staff_id: str | None, fallback: str) -> str:
         """A person's name when the bundle may name them, else ``fallback``."""
         entry = self.directory.get(staff_id)
@@ -378,7 +386,7 @@ def item_view(ctx: CardContext, item: ItemResult) -> ItemView:
         title=indicator.title.get(lang),
         description=indicator.description.get(lang) if indicator.description else "",
         actual=ctx.value_text(item.indicator, item.value),
-        target=ctx.value_text(item.indicator, item.target),
+        target=ctx.target_text(item.indicator, item.target),
         attainment=fmt.percent(item.attainment, 1),
         score=fmt.number(item.score, places),
         weight=fmt.number(item.weight, exponent_places(item.weight)),
@@ -575,8 +583,7 @@ def condition_text(ctx: CardContext, rule: ImprovementRule) -> str:
                 )
             return phrase(lang, "cond_worst_in_team", measure=measure)
         case TierIn():
-            separator = labels(lang)["list_separator"]
-            tiers = separator.join(ctx.tier_label(code) for code in when.tiers)
+            tiers = join_or([ctx.tier_label(code) for code in when.tiers], lang)
             return phrase(lang, "cond_tier_in", tiers=tiers)
         case _:
             assert_never(when)
@@ -700,9 +707,11 @@ def earlier_views(
 
 def trend_view(ctx: CardContext, subject: SubjectResult, past: Sequence[PastResult]) -> Trend:
     """Totals over the earlier periods on record and this one."""
+    lang = ctx.language
     entries = [
         (
             p.period,
+            period_text(p.period, lang),
             p.total,
             ctx.fmt.number(p.total, ctx.score_places),
             ctx.tier_label(p.tier),
@@ -713,6 +722,7 @@ def trend_view(ctx: CardContext, subject: SubjectResult, past: Sequence[PastResu
     entries.append(
         (
             ctx.run.period.code,
+            period_text(ctx.run.period.code, lang),
             subject.total,
             ctx.fmt.number(subject.total, ctx.score_places),
             ctx.tier_label(subject.tier),
@@ -742,7 +752,7 @@ def segment_view(
         return found.label.get(lang) if found else code
 
     if now is None:
-        return SegmentView("", t["no_segment"], "", "", "", "", "", (), "")
+        return SegmentView("", t["no_segment"], "", "", "", "", "", False, (), "")
     segment = by_code.get(now.segment)
     if before is None:
         change = t["segment_new"] if previous_period else ""
@@ -760,6 +770,7 @@ def segment_view(
         frequency=_rfm_part(now.f),
         monetary=_rfm_part(now.m),
         rfm=ctx.fmt.number(now.rfm, 2),
+        has_rfm=segmentation.rfm is not None,
         actions=tuple(a.get(lang) for a in segment.actions) if segment else (),
         reward=segment.reward.get(lang) if segment and segment.reward else "",
     )
