@@ -24,8 +24,8 @@ test: install
 	  $(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check appraisal tests bench
-	$(BIN)/ruff format --check appraisal tests bench
+	$(BIN)/ruff check appraisal tests $(wildcard bench)
+	$(BIN)/ruff format --check appraisal tests $(wildcard bench)
 	$(BIN)/mypy
 
 clean:
