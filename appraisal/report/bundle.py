@@ -12,6 +12,7 @@ appended to the audit log.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from appraisal.audit.runs import record_report
 from appraisal.engine.results import SubjectResult, scorecard_result
 from appraisal.errors import UserError
 from appraisal.report.audience import Audience, Scope, scope_for
-from appraisal.report.csv_out import write_tables
+from appraisal.report.csv_out import CsvSheet
 from appraisal.report.formatting import Formatter
 from appraisal.report.html import html_renderer
 from appraisal.report.i18n import labels, phrase
@@ -86,7 +87,7 @@ from appraisal.report.views import (
     run_view,
     scorecard_view,
 )
-from appraisal.report.xlsx import write_workbook
+from appraisal.report.xlsx import Workbook, XlsxSheet
 from appraisal.spec.enums import Language, SubjectKind
 from appraisal.spec.models import Scorecard, Segmentation
 
@@ -475,6 +476,8 @@ def write_report(
 ) -> ReportOutcome:
     """Write the bundle of a stored run into ``out_dir`` and record it in the audit log."""
     with engine.connect() as conn:
+        if conn.dialect.name == "duckdb":  # its terminal progress bar would garble ours
+            conn.exec_driver_sql("SET enable_progress_bar = false")
         run = resolve_run(conn, run_ref)
         outcome = write_bundle(conn, run, out_dir, options, progress)
     with engine.begin() as conn:
@@ -493,6 +496,7 @@ def write_report(
 class _Prepared:
     """A run read and planned: everything but the rendering."""
 
+    run: StoredRun
     view: RunView
     language: Language
     plans: list[_CardPlan]
@@ -528,7 +532,7 @@ def prepare(conn: Connection, run: StoredRun, options: ReportOptions) -> _Prepar
     if scope.audience is not Audience.HR:  # nothing of theirs: leave the scorecard out
         plans = [p for p in plans if p.subjects > 0]
     view = run_view(run, fmt, _audience_label(scope, directory, language))
-    return _Prepared(view, language, plans, options)
+    return _Prepared(run, view, language, plans, options)
 
 
 def _render_pages(prepared: _Prepared, sink: PageSink, tick: Callable[[], None]) -> IndexView:
@@ -559,6 +563,34 @@ def _render_pages(prepared: _Prepared, sink: PageSink, tick: Callable[[], None])
     return index
 
 
+def _write_tables(prepared: _Prepared, batch: FileBatch) -> None:
+    """Every table as CSV and as a worksheet, reading each table's rows once."""
+    formats = prepared.options.formats
+    book = None
+    if OutputFormat.XLSX in formats:
+        record = prepared.run.record
+        title = f"{prepared.view.ruleset_title} {prepared.view.period}"
+        moment = record.finished_at or record.started_at
+        book = Workbook(batch.staged_path("report.xlsx"), moment, title)
+    for table in (t for plan in prepared.plans for t in plan.tables):
+        sheets: list[CsvSheet | XlsxSheet] = []
+        with contextlib.ExitStack() as files:
+            if OutputFormat.CSV in formats:
+                sheets.append(CsvSheet(table, files.enter_context(batch.open(f"{table.name}.csv"))))
+            sheet = book.sheet(table) if book is not None else None
+            if sheet is not None:
+                sheets.append(sheet)
+            if not sheets:
+                continue
+            for row in table.rows():
+                for target in sheets:
+                    target.row(row)
+            for target in sheets:
+                target.close()
+    if book is not None:
+        book.close()
+
+
 def write_bundle(
     conn: Connection,
     run: StoredRun,
@@ -583,13 +615,7 @@ def write_bundle(
     try:
         sink = PageSink(batch, options, {"t": labels(prepared.language), "run": prepared.view})
         _render_pages(prepared, sink, tick)
-        tables = tuple(table for plan in plans for table in plan.tables)
-        if OutputFormat.CSV in options.formats:
-            write_tables(tables, batch)
-        if OutputFormat.XLSX in options.formats:
-            moment = run.record.finished_at or run.record.started_at
-            title = f"{prepared.view.ruleset_title} {prepared.view.period}"
-            write_workbook(tables, batch.staged_path("report.xlsx"), moment, title)
+        _write_tables(prepared, batch)
         files = batch.commit()
     except BaseException:
         batch.abort()

@@ -56,6 +56,12 @@ def progress_bar(progress: Decimal) -> Bar:
     )
 
 
+def scale_bar(fraction: Decimal) -> Bar:
+    """A bar filling the box in proportion (a rating on its scale): no target mark."""
+    clipped = min(max(fraction, Decimal(0)), Decimal(1))
+    return Bar(fill=coordinate(clipped * BAR_WIDTH), target="", tone="scale")
+
+
 def share_width(part: int, whole: int) -> str:
     """The width (0–100) of a share bar."""
     if whole <= 0:

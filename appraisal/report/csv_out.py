@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import IO
 
-from appraisal.report.safety import FileBatch, neutralise_cell
+from appraisal.report.safety import neutralise_cell
 from appraisal.report.tables import Cell, Kind, Table, Typed
 
 ENCODING = "utf-8-sig"
@@ -42,18 +42,30 @@ def csv_rows(table: Table) -> Iterator[list[str]]:
         yield [cell_text(value, kind) for value, kind in zip(row, kinds, strict=True)]
 
 
+class CsvSheet:
+    """One table being written as CSV, row by row."""
+
+    def __init__(self, table: Table, out: IO[bytes]) -> None:
+        self.kinds = [c.kind for c in table.columns]
+        self._text = io.TextIOWrapper(out, encoding=ENCODING, newline="", write_through=False)
+        self._writer = csv.writer(self._text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        self._writer.writerow([neutralise_cell(c.header) for c in table.columns])
+
+    def row(self, values: tuple[Cell | Typed, ...]) -> None:
+        """Write one row."""
+        self._writer.writerow(
+            [cell_text(value, kind) for value, kind in zip(values, self.kinds, strict=True)]
+        )
+
+    def close(self) -> None:
+        """Flush, leaving the underlying file open for its owner."""
+        self._text.flush()
+        self._text.detach()
+
+
 def write_csv(table: Table, out: IO[bytes]) -> None:
     """Stream one table into a binary file."""
-    text = io.TextIOWrapper(out, encoding=ENCODING, newline="", write_through=False)
-    writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    for row in csv_rows(table):
-        writer.writerow(row)
-    text.flush()
-    text.detach()
-
-
-def write_tables(tables: tuple[Table, ...], batch: FileBatch) -> None:
-    """Each table as ``<name>.csv`` in the bundle."""
-    for table in tables:
-        with batch.open(f"{table.name}.csv") as out:
-            write_csv(table, out)
+    sheet = CsvSheet(table, out)
+    for row in table.rows():
+        sheet.row(row)
+    sheet.close()

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from appraisal.audit.follow_up import FollowUpStatus, follow_up_status
 from appraisal.engine.results import ItemResult, PlanItem, SubjectResult
 from appraisal.report.audience import Scope
-from appraisal.report.charts import Bar, Trend, progress_bar, trend_chart
+from appraisal.report.charts import Bar, Trend, progress_bar, scale_bar, trend_chart
 from appraisal.report.formatting import NOT_APPLICABLE, Formatter
 from appraisal.report.i18n import join_or, labels, period_text, phrase, role_label
 from appraisal.report.safety import safe_stem
@@ -474,7 +474,7 @@ def rating_views(ctx: CardContext, subject: SubjectResult) -> tuple[RatingView, 
                 if item.value is not None
                 else NOT_APPLICABLE,
                 anchor=anchor,
-                bar=None if item.value is None else progress_bar(item.value / scale.max),
+                bar=None if item.value is None else scale_bar(item.value / scale.max),
             )
         )
     return tuple(views)

@@ -99,40 +99,72 @@ def _write(
         sheet.write_string(row, col, neutralise_cell(str(value)))
 
 
+class XlsxSheet:
+    """One table being written as a worksheet, row by row."""
+
+    def __init__(self, book: Workbook, table: Table, title: str) -> None:
+        self.columns = table.columns
+        self.formats = book.formats
+        self.sheet = book.book.add_worksheet(sheet_name(title, book.used))
+        for col, column in enumerate(table.columns):
+            self.sheet.set_column(col, col, column.width)
+        self.sheet.freeze_panes(1, 0)
+        self.sheet.set_row(0, 30)
+        for col, column in enumerate(table.columns):
+            self.sheet.write_string(0, col, neutralise_cell(column.header), self.formats.header)
+        self.last = 0
+
+    def row(self, values: tuple[Cell | Typed, ...]) -> None:
+        """Write the next row."""
+        self.last += 1
+        r, sheet, formats = self.last, self.sheet, self.formats
+        for col, (value, column) in enumerate(zip(values, self.columns, strict=True)):
+            _write(sheet, r, col, value, column.kind, column.places, formats)
+
+    def close(self) -> None:
+        """Add the filter over the rows written."""
+        self.sheet.autofilter(0, 0, self.last, len(self.columns) - 1)
+
+
+class Workbook:
+    """The bundle's workbook; sheets are written one after the other."""
+
+    def __init__(self, path: Path, created: datetime, title: str) -> None:
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "constant_memory": True,
+            },
+        )
+        self.book.set_properties(
+            {
+                "title": neutralise_cell(title),
+                "author": "appraisal",
+                "created": created.replace(tzinfo=None),
+            }
+        )
+        self.formats = _Formats(self.book)
+        self.used: set[str] = set()
+
+    def sheet(self, table: Table) -> XlsxSheet | None:
+        """A worksheet for the table (None for CSV-only tables)."""
+        return None if table.sheet is None else XlsxSheet(self, table, table.sheet)
+
+    def close(self) -> None:
+        """Write the file."""
+        self.book.close()
+
+
 def write_workbook(tables: tuple[Table, ...], path: Path, created: datetime, title: str) -> None:
     """All tables into one workbook at ``path``."""
-    book = xlsxwriter.Workbook(
-        str(path),
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "constant_memory": True,
-        },
-    )
-    book.set_properties(
-        {
-            "title": neutralise_cell(title),
-            "author": "appraisal",
-            "created": created.replace(tzinfo=None),
-        }
-    )
-    formats = _Formats(book)
-    used: set[str] = set()
+    book = Workbook(path, created, title)
     for table in tables:
-        if table.sheet is None:
-            continue
-        sheet = book.add_worksheet(sheet_name(table.sheet, used))
-        for col, column in enumerate(table.columns):
-            sheet.set_column(col, col, column.width)
-        sheet.freeze_panes(1, 0)
-        sheet.set_row(0, 30)
-        for col, column in enumerate(table.columns):
-            sheet.write_string(0, col, neutralise_cell(column.header), formats.header)
-        last = 0
-        for r, row in enumerate(table.rows(), start=1):
-            for col, (value, column) in enumerate(zip(row, table.columns, strict=True)):
-                _write(sheet, r, col, value, column.kind, column.places, formats)
-            last = r
-        sheet.autofilter(0, 0, last, len(table.columns) - 1)
+        sheet = book.sheet(table)
+        if sheet is not None:
+            for row in table.rows():
+                sheet.row(row)
+            sheet.close()
     book.close()
