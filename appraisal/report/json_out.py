@@ -26,17 +26,6 @@ def _fields(value: Any) -> dict[str, Any]:
     raise TypeError(f"{type(value).__name__} is not a view")
 
 
-def to_data(value: Any) -> Any:
-    """A view (dataclasses, tuples, strings, numbers, booleans) as JSON-ready data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: to_data(getattr(value, name)) for name in _field_names(type(value))}
-    if isinstance(value, tuple | list):
-        return [to_data(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): to_data(v) for k, v in value.items()}
-    return value
-
-
 def dumps(value: Any) -> str:
     """Canonical JSON text of a view: sorted keys, no spaces, UTF-8 text as is."""
     return json.dumps(

@@ -81,7 +81,7 @@ def builtin_dir() -> Path:
     return resource_dir("templates")
 
 
-def _configure(env: Environment, page_format: PageFormat) -> Environment:
+def _configure(env: Environment) -> Environment:
     env.filters["link"] = link
     return env
 
@@ -119,9 +119,7 @@ class Renderer:
         factory: Callable[..., Environment] = (
             Environment if user_dir is None else ImmutableSandboxedEnvironment
         )
-        self.env = _configure(
-            factory(loader=_loader(self.user_dir), **_options(page_format)), page_format
-        )
+        self.env = _configure(factory(loader=_loader(self.user_dir), **_options(page_format)))
 
     def render(self, template: str, context: dict[str, Any]) -> str:
         """The page ``template`` rendered with ``context``."""

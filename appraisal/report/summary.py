@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 from appraisal.report.charts import share_width
+from appraisal.report.context import CardContext, tier_tones
 from appraisal.report.i18n import labels, phrase
-from appraisal.report.source import IncentiveSum, SlimRow, Winner
-from appraisal.report.views import CardContext, tier_tones
+from appraisal.report.scoped import IncentiveSum, SlimRow, Winner
 from appraisal.spec.enums import SubjectKind
 from appraisal.spec.models import AwardIncentive, PoolIncentive, Segmentation
 

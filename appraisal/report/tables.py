@@ -17,10 +17,11 @@ from typing import Any, assert_never
 
 from appraisal.engine.results import ItemResult, SubjectResult
 from appraisal.expr.sqltypes import to_decimal
+from appraisal.report.context import CardContext, exponent_places
 from appraisal.report.i18n import labels, phrase, role_label
-from appraisal.report.source import award_ids
+from appraisal.report.plans import condition_text
+from appraisal.report.scoped import award_ids
 from appraisal.report.summary import Board, average
-from appraisal.report.views import CardContext, condition_text, exponent_places
 from appraisal.spec.enums import SubjectKind, Unit
 from appraisal.spec.models import AwardIncentive, Segmentation
 

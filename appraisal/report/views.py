@@ -3,58 +3,29 @@
 A view holds strings (numbers, money, dates and percentages formatted for the
 language), booleans, ints and tuples of other views, nothing else, so
 templates only place text and the JSON of a bundle is the views themselves
-(:func:`to_data`).  Labels come from the rules (titles, actions, tier and
+(:mod:`appraisal.report.json_out`).  Labels come from the rules (titles, actions, tier and
 segment labels, in the chosen language) and :mod:`appraisal.report.i18n`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
-from typing import Any, assert_never
-from urllib.parse import quote
+from typing import assert_never
 
-from appraisal.audit.follow_up import FollowUpStatus, follow_up_status
-from appraisal.engine.results import ItemResult, PlanItem, SubjectResult
-from appraisal.report.audience import Scope
+from appraisal.engine.results import ItemResult, SubjectResult
 from appraisal.report.charts import Bar, Trend, progress_bar, scale_bar, trend_chart
+from appraisal.report.context import CardContext, exponent_places, tier_tones
 from appraisal.report.formatting import NOT_APPLICABLE, Formatter
-from appraisal.report.i18n import join_or, labels, period_text, phrase, role_label
-from appraisal.report.safety import safe_stem
-from appraisal.report.source import (
-    Directory,
-    EarlierAction,
-    PastResult,
-    SegmentRow,
-    StoredRun,
-)
-from appraisal.spec.enums import Direction, Language, SubjectKind, Unit
-from appraisal.spec.models import (
-    AnyIndicator,
-    AwardIncentive,
-    BelowTargetInARow,
-    BelowThreshold,
-    ImprovementRule,
-    RatingIndicator,
-    RuleSet,
-    Scorecard,
-    Segmentation,
-    TierIn,
-    TierTable,
-    WorstInTeam,
-    effective_rounding,
-)
+from appraisal.report.i18n import labels, period_text, phrase, role_label
+from appraisal.report.plans import FollowUpView, PlanItemView, earlier_views, plan_views
+from appraisal.report.source import EarlierAction, PastResult, SegmentRow, StoredRun
+from appraisal.spec.enums import Direction, Language, SubjectKind
+from appraisal.spec.models import AwardIncentive, RatingIndicator, Segmentation
 
 SHORT_HASH = 12
 STRENGTHS = 3
-
-
-def to_data(view: Any) -> Any:
-    """A view as JSON-ready data (dicts, lists, strings, numbers, booleans)."""
-    return dataclasses.asdict(view)
 
 
 # ── shared pieces ──────────────────────────────────────────────────────────────
@@ -151,31 +122,6 @@ class RatingView:
 
 
 @dataclass(frozen=True)
-class PlanItemView:
-    """An improvement action: what, why, who, by when, measured how."""
-
-    rule_id: str
-    action: str
-    reason: str
-    owner: str
-    due: str
-    follow_up: str
-
-
-@dataclass(frozen=True)
-class FollowUpView:
-    """An earlier action and whether its follow-up target is met now."""
-
-    rule_id: str
-    set_in: str
-    action: str
-    target: str
-    now: str
-    status: str
-    result: str
-
-
-@dataclass(frozen=True)
 class SegmentView:
     """A client's segment, RFM scores, change since the previous run and actions."""
 
@@ -222,108 +168,7 @@ class ScorecardView:
     segment: SegmentView | None
 
 
-# ── context ────────────────────────────────────────────────────────────────────
-
-
-def tier_tones(table: TierTable) -> dict[str, str]:
-    """CSS tone of each tier: ``t0`` for the best band, ``t1`` next... (at most ``t4``)."""
-    best_first = list(reversed(table.ascending()))
-    return {band.code: f"t{min(k, 4)}" for k, band in enumerate(best_first)}
-
-
-@dataclass(frozen=True)
-class CardContext:
-    """Everything needed to write one scorecard's views in one language."""
-
-    run: StoredRun
-    card: Scorecard
-    fmt: Formatter
-    scope: Scope
-    directory: Directory
-
-    @property
-    def ruleset(self) -> RuleSet:
-        """The run's rules."""
-        return self.run.ruleset
-
-    @property
-    def language(self) -> Language:
-        """The bundle's language."""
-        return self.fmt.language
-
-    @property
-    def tiers(self) -> TierTable:
-        """The scorecard's tier table."""
-        return self.ruleset.tier_table(self.card.tiers)
-
-    def tier_label(self, code: str | None) -> str:
-        """The tier's label in the language (``未评级`` / ``Unrated`` for none)."""
-        if code is None:
-            return labels(self.language)["unrated"]
-        return self._tier_labels.get(code, code)
-
-    @cached_property
-    def _indicators(self) -> dict[str, tuple[AnyIndicator, int]]:
-        settings = self.ruleset.settings
-        return {i.id: (i, effective_rounding(i, settings).places) for i in self.ruleset.indicators}
-
-    @cached_property
-    def _tier_labels(self) -> dict[str, str]:
-        return {b.code: b.label.get(self.language) for b in self.tiers.bands}
-
-    def indicator(self, indicator_id: str) -> AnyIndicator:
-        """An indicator of the rules (KeyError when absent)."""
-        return self._indicators[indicator_id][0]
-
-    def unit_places(self, indicator_id: str) -> tuple[Unit, int]:
-        """An indicator's unit and the places its values are written with."""
-        indicator, places = self._indicators[indicator_id]
-        return indicator.unit, places
-
-    def value_text(self, indicator_id: str, value: Decimal | None) -> str:
-        """A value of an indicator in its unit and declared places."""
-        indicator, places = self._indicators[indicator_id]
-        return self.fmt.value(value, indicator.unit, places)
-
-    def target_text(self, indicator_id: str, target: Decimal | None) -> str:
-        """A target in the indicator's unit, never rounded below its own places."""
-        indicator, places = self._indicators[indicator_id]
-        if target is not None:
-            places = max(places, exponent_places(target))
-        return self.fmt.value(target, indicator.unit, places)
-
-    def person_name(self, staff_id: str | None, fallback: str) -> str:
-        """A person's name when the bundle may name them, else ``fallback``."""
-        entry = self.directory.get(staff_id)
-        if entry is None or not self.scope.may_name(staff_id):
-            return fallback
-        return entry.name
-
-    @property
-    def score_places(self) -> int:
-        """Places of scores and totals."""
-        return self.ruleset.settings.score_rounding.places
-
-    @property
-    def money_places(self) -> int:
-        """Places of money totals."""
-        return self.ruleset.settings.money_rounding.places
-
-
-def card_folder(card: Scorecard) -> str:
-    """The folder of a scorecard's pages (its id made safe)."""
-    return safe_stem(card.id, "scorecard")
-
-
-def exponent_places(value: Decimal) -> int:
-    """The places a number is written with, trailing zeros dropped (20 → 0, 12.5 → 1)."""
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def page_path(folder: str, stem: str) -> str:
-    """A page's path (without extension), URL-quoted for links."""
-    return quote(f"{folder}/{stem}")
+# ── the run ──────────────────────────────────────────────────────────────────
 
 
 def run_view(run: StoredRun, fmt: Formatter, audience: str) -> RunView:
@@ -531,175 +376,6 @@ def gate_lines(ctx: CardContext, subject: SubjectResult) -> tuple[str, ...]:
     if subject.incentives_withheld:
         lines.append(labels(ctx.language)["gate_withheld"])
     return tuple(lines)
-
-
-# ── plans ──────────────────────────────────────────────────────────────────────
-
-
-def _indicator_title(ctx: CardContext, indicator_id: str) -> str:
-    try:
-        return ctx.indicator(indicator_id).title.get(ctx.language)
-    except KeyError:
-        return indicator_id
-
-
-def condition_text(ctx: CardContext, rule: ImprovementRule) -> str:
-    """Why an action was triggered, in words."""
-    lang, when = ctx.language, rule.when
-    match when:
-        case BelowThreshold():
-            if when.indicator is None:
-                threshold = ctx.fmt.number(when.below, ctx.score_places)
-                return phrase(lang, "cond_total_below", threshold=threshold)
-            title = _indicator_title(ctx, when.indicator)
-            indicator = ctx.indicator(when.indicator)
-            if when.measure.value == "value":
-                threshold = ctx.value_text(when.indicator, when.below)
-            elif when.measure.value == "attainment":
-                threshold = ctx.fmt.percent(when.below, 1)
-                title = phrase(lang, "measure_attainment", indicator=title)
-            else:
-                threshold = ctx.fmt.number(when.below, ctx.score_places)
-                title = phrase(lang, "measure_score", indicator=title)
-            key = (
-                "cond_above_threshold"
-                if indicator.direction is Direction.LOWER
-                else ("cond_below_threshold")
-            )
-            if when.measure.value != "value":
-                key = "cond_below_threshold"
-            return phrase(lang, key, indicator=title, threshold=threshold)
-        case BelowTargetInARow():
-            title = _indicator_title(ctx, when.indicator)
-            return phrase(lang, "cond_in_a_row", indicator=title, periods=str(when.periods))
-        case WorstInTeam():
-            if when.indicator is None:
-                measure = labels(lang)["cond_worst_total"]
-            else:
-                measure = phrase(
-                    lang,
-                    f"measure_{when.measure.value}",
-                    indicator=_indicator_title(ctx, when.indicator),
-                )
-            return phrase(lang, "cond_worst_in_team", measure=measure)
-        case TierIn():
-            tiers = join_or([ctx.tier_label(code) for code in when.tiers], lang)
-            return phrase(lang, "cond_tier_in", tiers=tiers)
-        case _:
-            assert_never(when)
-
-
-def owner_text(ctx: CardContext, item: PlanItem) -> str:
-    """Who acts: a name when the bundle may show it, else the kind of owner."""
-    t = labels(ctx.language)
-    if item.owner == "self":
-        fallback = t["owner_self"]
-    elif item.owner == "manager":
-        is_client = ctx.card.subject is SubjectKind.CLIENT
-        fallback = t["owner_account_manager"] if is_client else t["owner_manager"]
-    else:
-        fallback = role_label(item.owner, ctx.language)
-    if item.owner == "self" and ctx.card.subject is not SubjectKind.PERSON:
-        return fallback
-    return ctx.person_name(item.owner_id, fallback)
-
-
-def follow_up_text(ctx: CardContext, item: PlanItem) -> str:
-    """``CSAT at least 4.00 by Q4 2026`` (or ``—``)."""
-    if item.follow_up_indicator is None or item.follow_up_target is None:
-        return labels(ctx.language)["follow_up_none"]
-    key = "follow_up_lower" if item.follow_up_direction == "lower" else "follow_up_higher"
-    return phrase(
-        ctx.language,
-        key,
-        indicator=_indicator_title(ctx, item.follow_up_indicator),
-        target=ctx.value_text(item.follow_up_indicator, item.follow_up_target),
-        period=period_text(item.follow_up_period or "", ctx.language),
-    )
-
-
-def plan_views(ctx: CardContext, subject: SubjectResult) -> tuple[PlanItemView, ...]:
-    """The subject's improvement plan."""
-    rules = {r.id: r for r in ctx.card.improvement}
-    views = []
-    for item in subject.plan:
-        rule = rules.get(item.rule)
-        views.append(
-            PlanItemView(
-                rule_id=item.rule,
-                action=rule.action.get(ctx.language) if rule else item.rule,
-                reason=condition_text(ctx, rule) if rule else item.condition,
-                owner=owner_text(ctx, item),
-                due=ctx.fmt.date(item.due_on),
-                follow_up=follow_up_text(ctx, item),
-            )
-        )
-    return tuple(views)
-
-
-def follow_up_state(
-    ctx: CardContext, subject: SubjectResult, item: PlanItem
-) -> tuple[str, Decimal | None]:
-    """(status, current value) of an earlier action, by the audit's follow-up rule.
-
-    Due now: met / not_met / no_value, comparing the current run's stored item
-    value with the target; due later: pending; without a measure: no_measure.
-    """
-    if item.follow_up_indicator is None or item.follow_up_target is None:
-        return "no_measure", None
-    if item.follow_up_period != ctx.run.period.code:
-        return "pending", None
-    current = next(
-        (i for i in subject.items if i.indicator == item.follow_up_indicator and i.applicable),
-        None,
-    )
-    value = current.value if current is not None else None
-    direction = Direction(item.follow_up_direction or Direction.HIGHER.value)
-    status = follow_up_status(value, item.follow_up_target, direction)
-    match status:
-        case FollowUpStatus.MET | FollowUpStatus.NOT_MET | FollowUpStatus.NO_VALUE:
-            return status.value, value
-        case _:
-            assert_never(status)
-
-
-def earlier_views(
-    ctx: CardContext, subject: SubjectResult, actions: Sequence[EarlierAction]
-) -> tuple[FollowUpView, ...]:
-    """Earlier actions with their follow-up result."""
-    rules = {r.id: r for r in ctx.card.improvement}
-    t = labels(ctx.language)
-    views = []
-    for earlier in actions:
-        item = earlier.item
-        rule = rules.get(item.rule)
-        status, value = follow_up_state(ctx, subject, item)
-        result = (
-            phrase(
-                ctx.language,
-                "status_pending",
-                period=period_text(item.follow_up_period or "", ctx.language),
-            )
-            if status == "pending"
-            else t[f"status_{status}"]
-        )
-        now = (
-            ctx.value_text(item.follow_up_indicator, value)
-            if item.follow_up_indicator and status in ("met", "not_met")
-            else NOT_APPLICABLE
-        )
-        views.append(
-            FollowUpView(
-                rule_id=item.rule,
-                set_in=period_text(earlier.period, ctx.language),
-                action=rule.action.get(ctx.language) if rule else item.rule,
-                target=follow_up_text(ctx, item),
-                now=now,
-                status=status,
-                result=result,
-            )
-        )
-    return tuple(views)
 
 
 # ── trend and segments ─────────────────────────────────────────────────────────
