@@ -13,6 +13,7 @@ quotas), so the distribution is shown alone, with a note saying so.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -185,9 +186,23 @@ class Board:
         elif entry[:2] > self._heap[0][:2]:
             heapq.heapreplace(self._heap, entry)
 
+    def sorted_teams(self) -> list[tuple[str, Tally]]:
+        """Teams in natural order (``East 2`` before ``East 10``), subjects without a team last."""
+        return sorted(self.teams.items(), key=lambda pair: team_order(pair[0]))
+
     def leaders(self) -> list[SlimRow]:
         """The best subjects, best first."""
         return [row for _, _, row in sorted(self._heap, key=lambda e: e[:2], reverse=True)]
+
+
+def team_order(team: str) -> tuple[bool, tuple[tuple[int, int | str], ...], str]:
+    """Sort key: no team last, digit runs compared as numbers, then the text itself."""
+    parts = tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold())
+        for part in re.split(r"(\d+)", team)
+        if part
+    )
+    return (team == "", parts, team)
 
 
 def tally(rows: Iterable[SlimRow], size: int = LEADERS) -> Board:
@@ -261,7 +276,7 @@ def team_rows(ctx: CardContext, board: Board) -> tuple[TeamRow, ...]:
             paid=ctx.fmt.money(group.money, ctx.money_places),
             tiers=tuple(ctx.fmt.integer(group.tiers.get(code, 0)) for code in order),
         )
-        for team, group in sorted(board.teams.items())
+        for team, group in board.sorted_teams()
     )
 
 

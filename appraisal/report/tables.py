@@ -324,7 +324,7 @@ def teams_table(ctx: CardContext, board: Board, name: str, sheet: str) -> Table:
     )
 
     def rows() -> Iterator[tuple[Cell | Typed, ...]]:
-        for team, group in sorted(board.teams.items()):
+        for team, group in board.sorted_teams():
             yield (
                 team or None,
                 group.subjects,
