@@ -308,3 +308,27 @@ def test_markdown_tables_stay_intact_with_hostile_names(report_db: Engine, tmp_p
         cells = row.replace("\\|", "").split("|")
         assert len(cells) in (7, 11), row  # leaderboard and team rows keep their columns
     assert io.StringIO(text).read().count("\\<script\\>") >= 1
+
+
+def test_summaries_agree_with_the_engines_rollups(report_db: Engine) -> None:
+    """The streamed tally over everyone equals the engine's stored ``all`` group."""
+    from appraisal.engine.results import scorecard_result
+    from appraisal.report.scoped import slim_rows
+    from appraisal.report.source import resolve_run
+    from appraisal.report.summary import tally
+
+    with report_db.connect() as conn:
+        run = resolve_run(conn, RUN_Q3)
+        for card in run.ruleset.scorecards:
+            stored = next(
+                g
+                for g in scorecard_result(conn, RUN_Q3, run.ruleset, card).groups
+                if g.kind == "all"
+            )
+            board = tally(slim_rows(conn, run, card, []))
+            group = board.everyone
+            rounding = run.ruleset.settings.score_rounding
+            assert (group.subjects, group.rated) == (stored.subjects, stored.rated)
+            assert rounding.apply(group.total_sum / group.rated) == stored.average_total
+            assert group.money == stored.incentive_total
+            assert dict(group.tiers) == {t.tier: t.subjects for t in stored.tiers}
