@@ -332,3 +332,26 @@ def test_summaries_agree_with_the_engines_rollups(report_db: Engine) -> None:
             assert rounding.apply(group.total_sum / group.rated) == stored.average_total
             assert group.money == stored.incentive_total
             assert dict(group.tiers) == {t.tier: t.subjects for t in stored.tiers}
+
+
+def test_an_official_run_carries_no_draft_mark(report_db: Engine, tmp_path: Path) -> None:
+    from appraisal.engine.run_tables import EVALUATION_RUNS
+
+    def official(value: bool) -> None:
+        with report_db.begin() as conn:
+            conn.execute(
+                EVALUATION_RUNS.update()
+                .where(EVALUATION_RUNS.c.run_id == RUN_Q3)
+                .values(official=value, status="official" if value else "draft")
+            )
+
+    official(True)
+    try:
+        out = _write(report_db, tmp_path / "b", ReportOptions(language=Language.EN))
+    finally:
+        official(False)
+    page = (out / "rep" / "E1.html").read_text(encoding="utf-8")
+    assert '<span class="status official">Official</span>' in page
+    assert "watermark" not in page.split("</style>")[1]
+    assert "DRAFT" not in page and "Not official yet" not in page
+    assert "DRAFT" not in (out / "rep" / "E1.md").read_text(encoding="utf-8")
