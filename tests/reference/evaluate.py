@@ -94,9 +94,9 @@ class _Evaluator:
 
     # ── subjects ───────────────────────────────────────────────────────────────
 
-    def active(self, since: object, until: object) -> bool:
+    def active(self, since: object, until: object, period: Period | None = None) -> bool:
         """Related to the company at some time in the period: since < E and (until ≥ S or null)."""
-        period = self.period
+        period = period or self.period
         started = since is None or (isinstance(since, date) and since < period.end)
         ended = until is not None and isinstance(until, date) and until < period.start
         return started and not ended
@@ -390,7 +390,9 @@ class _Evaluator:
         assert_never(condition)
 
     def below_target(self, indicator_id: str, s: Subject, period: Period) -> bool:
-        """Worse than target in ``period`` (not applicable values never are)."""
+        """Worse than target in ``period``; never when not appraised then or not applicable."""
+        if not self.appraised_in(s, period):
+            return False
         value = self.measurer.value(indicator_id, s, period)
         target = self.measurer.target(indicator_id, s, period)
         if value is None or target is None:
@@ -398,6 +400,14 @@ class _Evaluator:
         if self.ruleset.indicator(indicator_id).direction is Direction.HIGHER:
             return value < target
         return value > target
+
+    def appraised_in(self, s: Subject, period: Period) -> bool:
+        """Whether the subject was employed (a person) or held (a client) in ``period``."""
+        if s.kind is SubjectKind.PERSON:
+            row = self.dataset.staff(s.subject_id)
+            return row is not None and self.active(row["hired_on"], row["left_on"], period)
+        row = self.dataset.customer(s.subject_id)
+        return row is not None and self.active(row["acquired_on"], row["churned_on"], period)
 
     def worst_in_team(
         self, condition: WorstInTeam, subjects: list[Subject], results: Mapping[str, SubjectResult]
