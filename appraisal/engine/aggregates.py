@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from appraisal.engine.numeric import SecondsBetween
 from appraisal.engine.paths import Joins, split_path, team_closure
+from appraisal.engine.places import Places, column_places, expression_places
 from appraisal.engine.windows import window_sql
 from appraisal.errors import UserError
 from appraisal.expr import ExprParams, TypedExpr, render, to_sql
@@ -58,6 +59,9 @@ class Recipe:
     divisor: Decimal = Decimal(1)
     in_cents: bool = False
     """The value is money (cents on SQLite): false for a share of money."""
+    numerator_places: Places = 0
+    """Most decimal places of the numerator (None: not known)."""
+    denominator_places: Places = 0
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ class Measure:
     kind: ExprType
     divisor: Decimal
     text: str
+    places: Places
+    """Most decimal places of ``expr``'s values (None: not known)."""
 
 
 @dataclass
@@ -163,12 +169,13 @@ def _hoist(
     constant = _constant_divisor(node)
     if constant is not None and isinstance(node, Arith):
         inner = _hoist(_sub(node.left), resolve, params)
-        return Measure(inner.expr, inner.kind, inner.divisor * constant, text)
+        return Measure(inner.expr, inner.kind, inner.divisor * constant, text, inner.places)
     if isinstance(node, Call) and node.func is Func.HOURS_BETWEEN:
         a, b = (to_sql(_sub(arg), resolve, params) for arg in node.args)
-        return Measure(SecondsBetween(a, b), ExprType.INTEGER, SECONDS_PER_HOUR, text)
+        return Measure(SecondsBetween(a, b), ExprType.INTEGER, SECONDS_PER_HOUR, text, 0)
     kind = typed.type if typed.type in (ExprType.INTEGER, ExprType.MONEY) else ExprType.NUMBER
-    return Measure(to_sql(typed, resolve, params), kind, Decimal(1), text)
+    places = 0 if kind is ExprType.INTEGER else expression_places(node, column_places(resolve))
+    return Measure(to_sql(typed, resolve, params), kind, Decimal(1), text, places)
 
 
 def _when(condition: ColumnElement[bool] | None, value: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -213,8 +220,19 @@ def _aggregate_parts(
                 cols = [rows.label(a), counted.label(d), counted.label(n)]
                 return _Parts(cols, recipe, "share of rows")
             whole = sa.func.sum(_when(condition, measure.expr))
-            part = sa.func.sum(_when(part_test, measure.expr))
-            recipe = Recipe(indicator_id, a, d, n, measure.kind, measure.kind)
+            # No row in the part is a part of 0 (not a missing numerator).
+            part = sa.func.coalesce(sa.func.sum(_when(part_test, measure.expr)), 0)
+            kind, places = measure.kind, measure.places
+            recipe = Recipe(
+                indicator_id,
+                a,
+                d,
+                n,
+                kind,
+                kind,
+                numerator_places=places,
+                denominator_places=places,
+            )
             cols = [part.label(a), whole.label(d), counted.label(n)]
             return _Parts(cols, recipe, f"share of the sum of {measure.text}")
         case _:
@@ -231,11 +249,15 @@ def _aggregate_parts(
             return _Parts([distinct.label(a)], recipe, f"count of distinct {measure.text}")
         case Aggregation.SUM | Aggregation.MIN | Aggregation.MAX:
             func = _SIMPLE[aggregate]
-            recipe = Recipe(indicator_id, a, None, n, kind, integer, measure.divisor, money)
+            recipe = Recipe(
+                indicator_id, a, None, n, kind, integer, measure.divisor, money, measure.places
+            )
             cols = [func(values).label(a), present.label(n)]
             return _Parts(cols, recipe, f"{aggregate.value} of {measure.text}")
         case Aggregation.AVG:
-            recipe = Recipe(indicator_id, a, n, n, kind, integer, measure.divisor, money)
+            recipe = Recipe(
+                indicator_id, a, n, n, kind, integer, measure.divisor, money, measure.places
+            )
             cols = [sa.func.sum(values).label(a), present.label(n)]
             return _Parts(cols, recipe, f"average of {measure.text}")
         case Aggregation.COUNT | Aggregation.SHARE:  # handled above

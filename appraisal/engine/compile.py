@@ -37,9 +37,18 @@ from appraisal.engine.aggregates import (
     compile_aggregates,
 )
 from appraisal.engine.context import EvaluationContext
-from appraisal.engine.formulas import attainment_value, formula_value, value_resolver
+from appraisal.engine.exact import AsInt, Fixed, Snap, case, round_div, round_to
+from appraisal.engine.formulas import (
+    attainment_value,
+    formula_value,
+    from_number,
+    missing,
+    value_resolver,
+)
 from appraisal.engine.frame import SUBJECT_COLUMNS, target_column, value_column
+from appraisal.engine.frame_types import frame_type
 from appraisal.engine.numeric import RoundQuotient
+from appraisal.engine.places import Places, type_places
 from appraisal.engine.plan import AppraisalPlan, FramePlan, FrameSpec, IndicatorQuery
 from appraisal.engine.subjects import subjects_select
 from appraisal.engine.targets import (
@@ -49,13 +58,14 @@ from appraisal.engine.targets import (
     load_sheets,
     pivot_column,
     plan_target,
+    source_places,
     target_sources,
     target_words,
     targets_pivot,
 )
 from appraisal.errors import UserError
 from appraisal.expr import TypedExpr, references, render
-from appraisal.expr.sqltypes import ExprInteger, ExprMoney, ExprNumber
+from appraisal.expr.sqltypes import ExprNumber
 from appraisal.expr.types import ExprType
 from appraisal.spec.enums import Missing, RatingCombine, SubjectKind, TeamGrouping, Unit
 from appraisal.spec.expressions import RFM_NAMES, typed_expressions
@@ -69,13 +79,13 @@ from appraisal.spec.models import (
     CommissionIncentive,
     FormulaIndicator,
     RatingIndicator,
+    Rounding,
     RuleSet,
     Scorecard,
     WorstInTeam,
     effective_rounding,
 )
 from appraisal.spec.yaml_loader import DocPath
-from appraisal.store.types import MONEY_SCALE
 
 # ── which indicators a frame needs ──────────────────────────────────────────────
 
@@ -160,12 +170,10 @@ def frame_specs(ruleset: RuleSet, scorecard_id: str | None = None) -> tuple[Fram
 
 
 def column_type(indicator: AnyIndicator, ruleset: RuleSet) -> sa.types.TypeEngine[Any]:
-    """SQL type of an indicator's value and target columns (money: cents on SQLite)."""
-    if indicator.unit is Unit.MONEY:
-        return ExprMoney()
-    if indicator.unit is Unit.COUNT and effective_rounding(indicator, ruleset.settings).places == 0:
-        return ExprInteger()
-    return ExprNumber()
+    """SQL type of an indicator's value and target columns: exactly its declared places
+    (money: cents on SQLite)."""
+    places = effective_rounding(indicator, ruleset.settings).places
+    return frame_type(indicator.unit is Unit.MONEY, indicator.unit is Unit.COUNT, places)
 
 
 def value_kind(indicator: AnyIndicator) -> ExprType:
@@ -180,29 +188,28 @@ def table_name(spec: FrameSpec, period: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", f"frame__{spec.name}__{period}".lower())
 
 
-def _missing(value: Missing) -> ColumnElement[Any]:
-    return sa.literal_column("0") if value is Missing.ZERO else sa.null()
-
-
 def _on_empty(indicator: AnyIndicator) -> Missing:
     return indicator.effective_on_empty()
 
 
-def recipe_value(
-    recipe: Recipe, source: sa.FromClause, indicator: AnyIndicator, ruleset: RuleSet
-) -> ColumnElement[Any]:
-    """The rounded value from an aggregate's raw columns, with empty/zero meanings."""
-    a = source.c[recipe.numerator]
-    n = source.c[recipe.count]
-    d = source.c[recipe.denominator] if recipe.denominator is not None else None
-    rounding = effective_rounding(indicator, ruleset.settings)
-    arms: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = [
-        (sa.func.coalesce(n, 0) == 0, _missing(_on_empty(indicator)))
-    ]
-    single = d is None and recipe.divisor == 1
-    exact_places = {ExprType.INTEGER: 0, ExprType.MONEY: MONEY_SCALE}.get(recipe.numerator_kind)
-    if single and exact_places is not None and rounding.places >= exact_places:
-        return sa.case(*arms, else_=a)  # already exact at the declared places
+def raw_fixed(column: ColumnElement[Any], kind: ExprType, places: Places) -> Fixed | None:
+    """An aggregate's raw value as an exact integer, or None when its places are not known."""
+    if kind is ExprType.INTEGER:
+        return Fixed(AsInt(column), 0)
+    if places is None:
+        return None
+    if kind is ExprType.MONEY:
+        return from_number(column, places, money=True)
+    return Fixed(Snap(column, places), places)
+
+
+def _general_value(
+    recipe: Recipe,
+    a: ColumnElement[Any],
+    d: ColumnElement[Any] | None,
+    rounding: Rounding,
+) -> Fixed:
+    """The rounded quotient when the numerator's places are not known (any measure)."""
     divisor = recipe.divisor
     den_kind = recipe.denominator_kind
     den: ColumnElement[Any] | None = d
@@ -215,8 +222,6 @@ def recipe_value(
         )
         den = literal if d is None else d * literal
         den_kind = den_kind if integral else ExprType.NUMBER
-    if d is not None:
-        arms.append((d == 0, _missing(indicator.on_zero_denominator)))
     rounded = RoundQuotient(
         a,
         den,
@@ -226,7 +231,35 @@ def recipe_value(
         den_kind,
         in_cents=recipe.in_cents,
     )
-    return sa.case(*arms, else_=rounded)
+    return from_number(rounded, rounding.places, money=recipe.in_cents)
+
+
+def recipe_value(
+    recipe: Recipe, source: sa.FromClause, indicator: AnyIndicator, ruleset: RuleSet
+) -> Fixed:
+    """The rounded value from an aggregate's raw columns, with empty/zero meanings."""
+    a = source.c[recipe.numerator]
+    n = source.c[recipe.count]
+    d = source.c[recipe.denominator] if recipe.denominator is not None else None
+    rounding = effective_rounding(indicator, ruleset.settings)
+    arms: list[tuple[ColumnElement[bool], Fixed]] = [
+        (sa.func.coalesce(n, 0) == 0, missing(_on_empty(indicator)))
+    ]
+    if d is not None:
+        arms.append((d == 0, missing(indicator.on_zero_denominator)))
+    numerator = raw_fixed(a, recipe.numerator_kind, recipe.numerator_places)
+    denominator = (
+        None if d is None else raw_fixed(d, recipe.denominator_kind, recipe.denominator_places)
+    )
+    if numerator is None or (d is not None and denominator is None):
+        return case(arms, _general_value(recipe, a, d, rounding))
+    divisor = recipe.divisor
+    if denominator is None and divisor == 1:
+        return case(arms, round_to(numerator, rounding.places, rounding.mode))
+    whole = Fixed.const(divisor) if denominator is None else denominator
+    if denominator is not None and divisor != 1:
+        whole = denominator * Fixed.const(divisor)
+    return case(arms, round_div(numerator, whole, rounding.places, rounding.mode))
 
 
 # ── ratings ─────────────────────────────────────────────────────────────────────
@@ -241,6 +274,7 @@ def ratings_query(
     recipes: list[Recipe] = []
     lines: list[str] = []
     number, integer = ExprType.NUMBER, ExprType.INTEGER
+    places = type_places(ratings.c.score.type)
     for indicator in indicators:
         i = indicator.id
         score = sa.case((ratings.c.criterion == indicator.criterion, ratings.c.score))
@@ -248,11 +282,15 @@ def ratings_query(
         count = sa.func.count(score).label(f"n__{i}")
         if combine is RatingCombine.AVG:
             columns.extend([sa.func.sum(score).label(f"a__{i}"), count])
-            recipes.append(Recipe(i, f"a__{i}", f"n__{i}", f"n__{i}", number, integer))
+            recipes.append(
+                Recipe(i, f"a__{i}", f"n__{i}", f"n__{i}", number, integer, numerator_places=places)
+            )
         else:
             func = sa.func.min if combine is RatingCombine.MIN else sa.func.max
             columns.extend([func(score).label(f"a__{i}"), count])
-            recipes.append(Recipe(i, f"a__{i}", None, f"n__{i}", number, integer))
+            recipes.append(
+                Recipe(i, f"a__{i}", None, f"n__{i}", number, integer, numerator_places=places)
+            )
         lines.append(
             f"Indicator '{i}': {combine.value} of ratings.score for criterion "
             f"'{indicator.criterion}' in {ctx.period}, per staff_id"
@@ -295,8 +333,8 @@ class _FrameBuilder:
         )
         self.queries: list[IndicatorQuery] = []
         self.descriptions: dict[str, str] = {}
-        self.values: dict[str, ColumnElement[Any]] = {}
-        self.targets: dict[str, ColumnElement[Any]] = {}
+        self.values: dict[str, Fixed] = {}
+        self.targets: dict[str, Fixed] = {}
         self.from_clause: sa.FromClause = self.subjects
 
     def join(self, cte: sa.CTE, on: ColumnElement[bool]) -> None:
@@ -398,32 +436,36 @@ class _FrameBuilder:
                 continue
             values = [v for _, v in sources]
             raw = values[0] if len(values) == 1 else sa.func.coalesce(*values)
-            self.targets[indicator_id] = self.round_target(indicator, raw, plan.factor)
+            places = source_places(plan, self.sheets.get(indicator_id), self.table_places())
+            self.targets[indicator_id] = self.round_target(indicator, raw, plan.factor, places)
             self.descriptions[f"target:{indicator_id}"] = target_words(plan, indicator)
 
+    def table_places(self) -> Places:
+        """Places of the values in the ``targets`` table."""
+        return type_places(self.ctx.catalog.selectable("targets").c.value.type)
+
     def round_target(
-        self, indicator: AnyIndicator, raw: ColumnElement[Any], factor: Decimal
-    ) -> ColumnElement[Any]:
+        self, indicator: AnyIndicator, raw: ColumnElement[Any], factor: Decimal, places: Places
+    ) -> Fixed:
+        """The target rounded like the indicator (``places``: most places of its sources)."""
         rounding = effective_rounding(indicator, self.ruleset.settings)
+        if isinstance(raw, sa.BindParameter) and isinstance(raw.value, Decimal):
+            return Fixed.const(rounding.apply(raw.value * factor), rounding.places)
+        money = indicator.unit is Unit.MONEY
+        if places is not None:
+            exact = from_number(raw, places, money)
+            if factor != 1:
+                exact = exact * Fixed.const(factor)
+            return round_to(exact, rounding.places, rounding.mode)
         kind = value_kind(indicator)
         kind = ExprType.NUMBER if kind is ExprType.INTEGER else kind
-        if isinstance(raw, sa.BindParameter) and isinstance(raw.value, Decimal):
-            value_type = raw.type
-            exact = rounding.apply(raw.value * factor)
-            return sa.bindparam(None, exact, type_=value_type, unique=True)
         value = raw
         if factor != 1:
             value = sa.type_coerce(
                 raw * sa.bindparam(None, factor, type_=ExprNumber(), unique=True), raw.type
             )
-        return RoundQuotient(
-            value,
-            None,
-            rounding.places,
-            rounding.mode,
-            kind,
-            in_cents=indicator.unit is Unit.MONEY,
-        )
+        rounded = RoundQuotient(value, None, rounding.places, rounding.mode, kind, in_cents=money)
+        return from_number(rounded, rounding.places, money)
 
     def derived_layers(self) -> list[list[AnyIndicator]]:
         """Formulas and attainments grouped by depth (each depends on earlier layers)."""
@@ -452,9 +494,9 @@ class _FrameBuilder:
     def derived_value(
         self,
         indicator: AnyIndicator,
-        columns: Mapping[str, ColumnElement[Any]],
-        targets: Mapping[str, ColumnElement[Any]],
-    ) -> ColumnElement[Any]:
+        columns: Mapping[str, Fixed],
+        targets: Mapping[str, Fixed],
+    ) -> Fixed:
         rounding = effective_rounding(indicator, self.ruleset.settings)
         on_empty = indicator.effective_on_empty()
         if isinstance(indicator, FormulaIndicator):
@@ -466,8 +508,14 @@ class _FrameBuilder:
                 f"zero denominator → {indicator.on_zero_denominator.value}, "
                 f"missing input → {on_empty.value}"
             )
+            kinds = {i: value_kind(self.by_id[i]) for i in columns}
             return formula_value(
-                typed, value_resolver(columns), rounding, on_empty, indicator.on_zero_denominator
+                typed,
+                value_resolver(columns),
+                kinds,
+                rounding,
+                on_empty,
+                indicator.on_zero_denominator,
             )
         assert isinstance(indicator, AttainmentIndicator)
         of = self.by_id[indicator.of]
@@ -477,39 +525,55 @@ class _FrameBuilder:
             f"{rounding.mode.value}, zero target → {indicator.on_zero_denominator.value}"
         )
         if target is None:
-            return _missing(on_empty)
+            return missing(on_empty)
         return attainment_value(
-            columns[of.id],
-            target,
-            value_kind(of),
-            rounding,
-            on_empty,
-            indicator.on_zero_denominator,
+            columns[of.id], target, rounding, on_empty, indicator.on_zero_denominator
         )
+
+    def stored(self, layer: sa.CTE, name: str, scales: Mapping[str, int]) -> ColumnElement[Any]:
+        """A frame column as the table stores it: the exact integer back to a number."""
+        column = layer.c[name]
+        if name not in scales:
+            return column
+        indicator = self.by_id[name.split("__", 1)[1]]
+        places = effective_rounding(indicator, self.ruleset.settings).places
+        value = Fixed(column, scales[name]).at(places)
+        if indicator.unit is Unit.MONEY:
+            return value.money()
+        if indicator.unit is Unit.COUNT and places == 0:
+            return value.sql
+        return value.number()
 
     def build(self) -> FramePlan:
         self.aggregates()
         self.ratings()
         self.resolved_targets()
         s = self.subjects.c
-        base_values = {i: v for i, v in self.values.items()}
         layer0_cols: list[ColumnElement[Any]] = [s[c] for c in SUBJECT_COLUMNS]
-        layer0_cols += [v.label(value_column(i)) for i, v in base_values.items()]
+        layer0_cols += [v.label(value_column(i)) for i, v in self.values.items()]
         layer0_cols += [t.label(target_column(i)) for i, t in self.targets.items()]
+        scales = {value_column(i): v.scale for i, v in self.values.items()}
+        scales.update({target_column(i): t.scale for i, t in self.targets.items()})
         current = (
             sa.select(*layer0_cols)
             .select_from(self.from_clause)
             .cte("layer_0")
             .prefix_with("MATERIALIZED")
         )
-        computed = set(base_values)
+        computed = set(self.values)
         for depth, layer in enumerate(self.derived_layers(), start=1):
-            columns = {i: current.c[value_column(i)] for i in computed}
-            targets = {i: current.c[target_column(i)] for i in self.targets}
-            new = [
-                self.derived_value(ind, columns, targets).label(value_column(ind.id))
-                for ind in layer
-            ]
+            columns = {
+                i: Fixed(current.c[value_column(i)], scales[value_column(i)]) for i in computed
+            }
+            targets = {
+                i: Fixed(current.c[target_column(i)], scales[target_column(i)])
+                for i in self.targets
+            }
+            new: list[ColumnElement[Any]] = []
+            for ind in layer:
+                value = self.derived_value(ind, columns, targets)
+                new.append(value.label(value_column(ind.id)))
+                scales[value_column(ind.id)] = value.scale
             current = sa.select(*current.c, *new).cte(f"layer_{depth}").prefix_with("MATERIALIZED")
             computed.update(ind.id for ind in layer)
         indicators = tuple(i for i in self.spec.indicators if i in computed)
@@ -526,7 +590,10 @@ class _FrameBuilder:
                 sa.Column(target_column(i), column_type(self.by_id[i], self.ruleset))
             )
         final = sa.select(
-            *(sa.type_coerce(current.c[c.name], c.type).label(c.name) for c in table_columns)
+            *(
+                sa.type_coerce(self.stored(current, c.name, scales), c.type).label(c.name)
+                for c in table_columns
+            )
         )
         descriptions = [(i, self.descriptions.get(i, "")) for i in indicators]
         descriptions += [

@@ -32,6 +32,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from appraisal.engine.exact import Snap
 from appraisal.expr.types import ExprType
 from appraisal.spec.enums import RoundingMode
 from appraisal.store.types import MONEY_SCALE
@@ -275,3 +276,35 @@ def _money_amount(element: MoneyAmount, compiler: SQLCompiler, **kw: Any) -> str
 def _money_amount_sqlite(element: MoneyAmount, compiler: SQLCompiler, **kw: Any) -> str:
     (x,) = (compiler.process(c, **kw) for c in element.clauses)
     return f"({x} * {10**MONEY_SCALE})"
+
+
+class MoneyUnits(FunctionElement[Any]):
+    """A money value in the store's convention as an integer count of ``10^-places``.
+
+    Money is integer cents on SQLite and a decimal elsewhere; either way the
+    result is the exact integer (``places`` ≥ 2, and the value has no more
+    places than that).  It is an :class:`~appraisal.engine.exact.Snap` of the
+    amount, or of the cents on SQLite.
+    """
+
+    name = "money_units"
+    inherit_cache = False
+    type = sa.BigInteger()
+
+    def __init__(self, value: ColumnElement[Any], places: int) -> None:
+        if places < MONEY_SCALE:
+            raise ValueError("money units have at least two places")
+        super().__init__(value)
+        self.places = places
+
+
+@compiles(MoneyUnits)
+def _money_units(element: MoneyUnits, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = element.clauses.clauses
+    return compiler.process(Snap(value, element.places), **kw)
+
+
+@compiles(MoneyUnits, "sqlite")
+def _money_units_sqlite(element: MoneyUnits, compiler: SQLCompiler, **kw: Any) -> str:
+    (value,) = element.clauses.clauses
+    return compiler.process(Snap(value, element.places - MONEY_SCALE), **kw)

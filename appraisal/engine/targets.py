@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from appraisal.engine.exact import places_of
 from appraisal.engine.numeric import MoneyAmount
 from appraisal.errors import UserError
 from appraisal.expr.sqltypes import ExprMoney, ExprNumber
@@ -258,6 +259,24 @@ def target_sources(
     if rule.default is not None:
         sources.append(("default", _literal(rule.default, indicator)))
     return sources
+
+
+def source_places(
+    plan: TargetPlan, sheet: Mapping[str, Decimal] | None, table_places: int | None
+) -> int | None:
+    """Most decimal places a target's sources can have (None: not known)."""
+    rule = plan.rule
+    values = [o.value for o in rule.overrides if o.period in (None, plan.source.code)]
+    values += list((sheet or {}).values())
+    values += list(rule.by_role.values())
+    if rule.default is not None:
+        values.append(rule.default)
+    places: list[int | None] = [places_of(v) for v in values]
+    if rule.from_table:
+        places.append(table_places)
+    if not places or any(p is None for p in places):
+        return None
+    return max(p for p in places if p is not None)
 
 
 def target_words(plan: TargetPlan, indicator: AnyIndicator) -> str:
