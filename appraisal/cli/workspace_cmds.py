@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from appraisal.demo.generator import DEFAULT_SEED
-from appraisal.demo_workspace import DEMO_PERIOD, build_demo
+from appraisal.demo_workspace import DEMO_PERIOD, build_demo, evaluate_demo
 from appraisal.store.database import connect, create_schema
 from appraisal.workspace import DEFAULT_DATABASE_URL, init_workspace
 
@@ -68,9 +68,15 @@ def demo_command(directory: Path, scale: float, seed: int) -> None:
         f"imported {counts.inserted + counts.updated + counts.unchanged:,} rows "
         f"into {demo.workspace.database_url}"
     )
+    evaluations = evaluate_demo(demo.workspace, demo.rule_files, on_step=_say)
     click.echo(f"Demo workspace: {demo.workspace.root}")
     click.echo(f"Rules:          {demo.workspace.rules_dir}")
     click.echo(f"Period:         {DEMO_PERIOD}")
+    click.echo("Scorecards (open the index pages in a browser):")
+    for evaluation in evaluations:
+        click.echo(f"  {evaluation.ruleset_id} (run {evaluation.run_id}):")
+        for index in evaluation.indexes:
+            click.echo(f"    {index}")
 
 
 COMMANDS: tuple[click.Command, ...] = (init_command, demo_command)
