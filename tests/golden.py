@@ -16,7 +16,8 @@ Each ``tests/cases/*.yaml`` file is one case, readable without programming::
           <client id>: {r: 5, f: 4, m: 3, rfm: 4, segment: champions}
 
 Numbers are written as in the rules (``85%`` is allowed for fractions); ``n/a``
-means not applicable.  Only the fields a case lists are checked, but the subjects
+means not applicable.  A case may state ``engine_disagreement``: a known
+difference of the SQL engine, whose agreement test is then a strict xfail.  Only the fields a case lists are checked, but the subjects
 listed under a scorecard must be exactly the subjects appraised.  Cases are
 parsed into frozen models that refuse unknown keys, and names must be unique.
 """
@@ -124,6 +125,10 @@ class GoldenCase(Frozen):
     rules: dict[str, Any]
     data: dict[str, list[dict[str, Any]]]
     expect: Expect
+    engine_disagreement: str | None = None
+    """A known difference of the SQL engine from this case, stated in words: its
+    agreement test is then expected to fail (strictly) until the engine or the
+    specification changes."""
 
     @property
     def the_period(self) -> Period:

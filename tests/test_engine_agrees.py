@@ -352,8 +352,12 @@ def _subject_disagreements(
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_engine_reproduces_golden_case(case: GoldenCase, db_url: str, tmp_path: Path) -> None:
+def test_engine_reproduces_golden_case(
+    case: GoldenCase, db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """Measured values and targets, then the whole evaluation, against hand and reference."""
+    if case.engine_disagreement:
+        request.applymarker(pytest.mark.xfail(reason=case.engine_disagreement, strict=True))
     ruleset, dataset = case.ruleset(), case.dataset()
     reference = evaluate_reference(ruleset, case.the_period, dataset, case.timezone)
     engine = connect(db_url)

@@ -8,7 +8,7 @@ bound in the business time zone (``ExprParams.instant``), so an order entered at
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import assert_never
 
 from appraisal.expr import ExprParams
@@ -18,9 +18,10 @@ from appraisal.spec.models import Window
 
 
 def trailing_range(period: Period, periods: int, grain: Granularity) -> DateRange:
-    """``periods`` periods of ``grain`` ending with the one holding the period's last day."""
-    last_day = period.end - timedelta(days=1)
-    return Period.containing(last_day, grain).trailing(periods)
+    """``periods`` lengths of ``grain`` ending where the period ends: [E - n x grain, E)."""
+    months = periods * grain.months
+    total = period.end.year * 12 + period.end.month - 1 - months
+    return DateRange(date(total // 12, total % 12 + 1, 1), period.end)
 
 
 def _less(value: date | datetime, bound: date, params: ExprParams) -> bool:
