@@ -128,3 +128,21 @@ def test_errors_are_reported_plainly(workspace: Path) -> None:
         "Error: an official run needs approved rules; team-lead-quarterly 1.0 is draft "
         "(run without --official for a draft)\n",
     )
+
+
+def test_report_option_writes_the_bundle_of_the_run(workspace: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    code, output = _run(
+        workspace,
+        str(RULES / "sales-rep-quarterly.yaml"),
+        "--period",
+        "2026Q3",
+        "--report",
+        str(out),
+    )
+    assert code == 0, output
+    assert output.splitlines()[-1] == f"Report: {out / 'index.html'}"
+    run_id, _ = _last_run(workspace)
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    assert run_id in manifest
+    assert "<html" in (out / "index.html").read_text(encoding="utf-8")

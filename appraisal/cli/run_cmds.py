@@ -11,11 +11,14 @@ from pathlib import Path
 
 import click
 
-from appraisal.audit.runs import audited_run
+from appraisal.audit.runs import audited_run, default_actor
 from appraisal.cli import workspace_from
 from appraisal.engine.results import EvaluationResult, ScorecardResult
+from appraisal.report.bundle import ReportOptions, write_report
 from appraisal.spec.models import RuleSet
+from appraisal.store.database import connect
 from appraisal.validation.validator import load_ruleset
+from appraisal.workspace import Workspace
 
 
 def _money(amount: Decimal) -> str:
@@ -112,6 +115,14 @@ def _progress() -> Callable[[str], None] | None:
     help="text: a short summary; json: the full results on standard output.",
 )
 @click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write the run's report bundle (HTML, Markdown, CSV, XLSX, JSON; for HR, in "
+    "the rules' language) into this folder; `appraisal report` offers every option.",
+)
+@click.option(
     "--official",
     is_flag=True,
     help="Store an official run (needs a registry version approved and in force for the "
@@ -124,6 +135,7 @@ def run_command(
     period_code: str,
     out_dir: Path | None,
     output_format: str,
+    report_dir: Path | None,
     official: bool,
 ) -> None:
     """Evaluate RULES for a period on the workspace's data and store the run.
@@ -148,11 +160,25 @@ def run_command(
     if out_dir is not None:
         written = out_dir / f"{result.ruleset_id}-{result.period}.json"
         write_atomically(written, result.to_json())
+    if report_dir is not None:
+        _write_report(workspace, result, report_dir)
     if output_format == "json":
         click.echo(result.to_json(), nl=False)
         return
     for line in summary_lines(result, ruleset, written):
         click.echo(line)
+    if report_dir is not None:
+        click.echo(f"Report: {report_dir / 'index.html'}")
+
+
+def _write_report(workspace: Workspace, result: EvaluationResult, report_dir: Path) -> None:
+    """The run's report bundle with the default options (HR, the rules' language)."""
+    assert result.run is not None
+    engine = connect(workspace.database_url)
+    try:
+        write_report(engine, result.run.run_id, report_dir, ReportOptions(), actor=default_actor())
+    finally:
+        engine.dispose()
 
 
 COMMANDS: tuple[click.Command, ...] = (run_command,)

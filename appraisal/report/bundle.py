@@ -131,8 +131,6 @@ def write_report(
 ) -> ReportOutcome:
     """Write the bundle of a stored run into ``out_dir`` and record it in the audit log."""
     with engine.connect() as conn:
-        if conn.dialect.name == "duckdb":  # its terminal progress bar would garble ours
-            conn.exec_driver_sql("SET enable_progress_bar = false")
         run = resolve_run(conn, run_ref)
         outcome = write_bundle(conn, run, out_dir, options, progress)
     with engine.begin() as conn:

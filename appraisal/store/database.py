@@ -44,6 +44,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _duckdb_quiet(dbapi_connection: Any, _record: Any) -> None:
+    """No DuckDB progress bar: on a terminal it would draw over our own output."""
+    dbapi_connection.execute("SET enable_progress_bar = false")
+
+
 def connect(url: str) -> Engine:
     """Create an engine for a database URL, with per-backend safety settings."""
     try:
@@ -64,6 +69,8 @@ def connect(url: str) -> Engine:
         raise ConfigError(f"no driver for database URL {parsed!r}: {exc}{hint}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "duckdb":
+        sa.event.listen(engine, "connect", _duckdb_quiet)
     _OPEN_ENGINES.add(engine)
     weakref.finalize(engine, engine.pool.dispose)  # an engine dropped without dispose()
     return engine
