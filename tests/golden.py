@@ -16,10 +16,11 @@ Each ``tests/cases/*.yaml`` file is one case, readable without programming::
           <client id>: {r: 5, f: 4, m: 3, rfm: 4, segment: champions}
 
 Numbers are written as in the rules (``85%`` is allowed for fractions); ``n/a``
-means not applicable.  A case may state ``engine_disagreement``: a known
-difference of the SQL engine, whose agreement test is then a strict xfail.  Only the fields a case lists are checked, but the subjects
-listed under a scorecard must be exactly the subjects appraised.  Cases are
-parsed into frozen models that refuse unknown keys, and names must be unique.
+means not applicable.  Only the fields a case lists are checked, but the
+subjects listed under a scorecard must be exactly the subjects appraised.  A
+case may state ``engine_disagreement``: a known difference of the SQL engine,
+whose agreement test is then a strict xfail.  Cases are parsed into frozen
+models that refuse unknown keys, and names must be unique.
 """
 
 from __future__ import annotations
