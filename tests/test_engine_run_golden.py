@@ -150,7 +150,11 @@ def _item_values_only(case: GoldenCase) -> Any:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_golden_case_end_to_end(engine: Engine, case: GoldenCase, tmp_path: Any) -> None:
+def test_golden_case_end_to_end(
+    engine: Engine, case: GoldenCase, tmp_path: Any, request: pytest.FixtureRequest
+) -> None:
+    if case.engine_disagreement:  # a documented, known difference: must still fail
+        request.applymarker(pytest.mark.xfail(reason=case.engine_disagreement, strict=True))
     create_schema(engine)
     dataset = case.dataset()
     with engine.begin() as conn:

@@ -11,8 +11,11 @@ wide decimal ever touches it.  Any other formula (``if``, ``coalesce``,
 numbers, and its result is rounded by :class:`RoundQuotient`.
 
 Declared meanings: an input that is not applicable makes the formula not
-applicable (``on_empty: zero`` makes it 0); a division by zero anywhere gives
-``on_zero_denominator``.
+applicable (``on_empty: zero`` makes it 0).  A division by zero yields
+``on_zero_denominator`` at the division itself and the formula goes on from
+there: with ``zero``, ``1 - a / 0`` is ``1``; with ``not_applicable`` the whole
+formula is not applicable.  (A formula using functions divides in SQL, where a
+zero divisor gives NULL; the whole formula then takes ``on_zero_denominator``.)
 """
 
 from __future__ import annotations
@@ -56,7 +59,19 @@ def _den_product(a: Fraction, b: Fraction) -> Fixed | None:
     return a.den * b.den
 
 
-def _arith(op: ArithOp, a: Fraction, b: Fraction) -> Fraction:
+def _divide(a: Fraction, b: Fraction, zero_is_zero: bool) -> Fraction:
+    """a/b = (a.num × b.den) / (a.den × b.num); with ``zero_is_zero`` a zero divisor
+    makes this division 0/1, so the rest of the formula goes on from 0."""
+    num, den = _times(a.num, b.den), _times(b.num, a.den)
+    if not zero_is_zero:
+        return Fraction(num, den)
+    divisor_zero = b.num.eq(Fixed.const(0))
+    return Fraction(
+        case([(divisor_zero, Fixed.const(0))], num), case([(divisor_zero, Fixed.const(1))], den)
+    )
+
+
+def _arith(op: ArithOp, a: Fraction, b: Fraction, zero_is_zero: bool) -> Fraction:
     match op:
         case ArithOp.ADD:
             return Fraction(_times(a.num, b.den) + _times(b.num, a.den), _den_product(a, b))
@@ -64,25 +79,28 @@ def _arith(op: ArithOp, a: Fraction, b: Fraction) -> Fraction:
             return Fraction(_times(a.num, b.den) - _times(b.num, a.den), _den_product(a, b))
         case ArithOp.MUL:
             return Fraction(a.num * b.num, _den_product(a, b))
-        case _:  # a/b = (a.num × b.den) / (a.den × b.num)
-            return Fraction(_times(a.num, b.den), _times(b.num, a.den))
+        case _:
+            return _divide(a, b, zero_is_zero)
 
 
-def rational(node: Expr, resolve: Resolver) -> Fraction | None:
-    """The formula as an exact fraction, or None when it uses more than arithmetic."""
+def rational(node: Expr, resolve: Resolver, zero_is_zero: bool = False) -> Fraction | None:
+    """The formula as an exact fraction, or None when it uses more than arithmetic.
+
+    ``zero_is_zero``: a division by zero counts as 0 where it stands.
+    """
     match node:
         case NumberLit(value=value):
             return Fraction(Fixed.const(value), None)
         case Name(path=path):
             return Fraction(resolve(path), None)
         case Unary(op=UnaryOp.NEG, operand=operand):
-            inner = rational(operand, resolve)
+            inner = rational(operand, resolve, zero_is_zero)
             return None if inner is None else Fraction(-inner.num, inner.den)
         case Arith(op=op, left=left, right=right):
-            a, b = rational(left, resolve), rational(right, resolve)
+            a, b = rational(left, resolve, zero_is_zero), rational(right, resolve, zero_is_zero)
             if a is None or b is None:
                 return None
-            return _arith(op, a, b)
+            return _arith(op, a, b, zero_is_zero)
         case _:
             return None
 
@@ -124,7 +142,7 @@ def formula_value(
     arms: list[tuple[ColumnElement[bool], Fixed]] = []
     if inputs:
         arms.append((sa.or_(*(resolve(path).is_null() for path in inputs)), missing(on_empty)))
-    fraction = rational(typed.expr, resolve)
+    fraction = rational(typed.expr, resolve, zero_is_zero=on_zero is Missing.ZERO)
     if fraction is None:
         money = typed.type is ExprType.MONEY
 
