@@ -21,7 +21,7 @@ demo: install
 ## Run the whole test suite (DuckDB, SQLite and, where installed, a throwaway PostgreSQL).
 test: install
 	APPRAISAL_TEST_POSTGRES_URL="$${APPRAISAL_TEST_POSTGRES_URL:-$$(scripts/postgres-for-tests)}" \
-	  $(BIN)/python -m pytest -q
+	  $(BIN)/python -m pytest -q -n auto
 
 lint: install
 	$(BIN)/ruff check appraisal tests $(wildcard bench)
