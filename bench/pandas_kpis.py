@@ -23,9 +23,8 @@ import json
 import resource
 import time
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd  # type: ignore[import-untyped]
@@ -69,189 +68,158 @@ def load(database: Path) -> dict[str, pd.DataFrame]:
         con.close()
 
 
-def rounded(numerator: Any, denominator: Any, places: int) -> Decimal | None:
-    """numerator / denominator rounded half up (None when the denominator is 0)."""
-    if denominator == 0:
-        return None
-    with localcontext(Context(prec=60)):
-        quotient = Decimal(int(numerator)) / Decimal(int(denominator))
-        return quotient.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def rq(numerator: pd.Series, denominator: pd.Series | int, places: int) -> pd.Series:
+    """numerator / denominator rounded half up to ``places``, as integers of 10^-places.
 
-
-def ratio(a: Decimal | None, b: Decimal | None, places: int) -> Decimal | None:
-    """a / b of two rounded values, rounded (None when either is missing or b is 0)."""
-    if a is None or b is None or b == 0:
-        return None
-    with localcontext(Context(prec=60)):
-        return (a / b).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    Exact integer arithmetic (int64); missing where either is missing or the
+    denominator is 0.
+    """
+    n = numerator.astype("Int64")
+    if isinstance(denominator, int):
+        denominator = pd.Series(denominator, index=n.index)
+    d = denominator.astype("Int64")
+    d = d.where(d != 0)
+    magnitude = (2 * n.abs() * 10**places + d.abs()) // (2 * d.abs())
+    negative = ((n < 0) != (d < 0)).fillna(False)
+    return magnitude.where(~negative, -magnitude)
 
 
 def _between(column: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     return (column >= start) & (column < end)
 
 
-def _count(frame: pd.DataFrame, key: str) -> pd.Series:
-    return frame.groupby(key).size()
+def staff_kpis(t: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every account-manager indicator, one row per account manager employed in the quarter.
 
-
-def staff_kpis(t: Mapping[str, pd.DataFrame]) -> Values:
-    """Every account-manager indicator for each account manager employed in the quarter."""
+    Each column holds integers of ``10^-places`` (``PLACES``), missing for not applicable.
+    """
     staff = t["staff"]
     employed = (staff.hired_on.isna() | (staff.hired_on < END)) & (
         staff.left_on.isna() | (staff.left_on >= START)
     )
-    people = staff[employed & (staff.role == ROLE)].staff_id
+    people = pd.Index(sorted(staff[employed & (staff.role == ROLE)].staff_id), name="staff_id")
+
+    def per(series: pd.Series, fill: int | None = 0) -> pd.Series:
+        found = series.reindex(people).astype("Int64")
+        return found if fill is None else found.fillna(fill)
 
     c = t["customers"]
     alive_start = (c.acquired_on < START) & (c.churned_on.isna() | (c.churned_on >= START))
     alive_end = (c.acquired_on < END) & (c.churned_on.isna() | (c.churned_on >= END))
     new = _between(c.acquired_on, START, END)
-    per_owner = {
-        "new_customers": _count(c[new], "owner_id"),
-        "customers_at_start": _count(c[alive_start], "owner_id"),
-        "customers_at_end": _count(c[alive_end], "owner_id"),
-        "churned_customers": _count(c[_between(c.churned_on, START, END)], "owner_id"),
-        "acquisition_cents": c[new].groupby("owner_id").acquisition_cents.sum(min_count=1),
-        "referred": _count(c[alive_end & c.referred_by.notna()], "owner_id"),
-    }
-    upto = c[c.acquired_on < END]
-    days = (upto.churned_on.fillna(END) - upto.acquired_on).dt.days
-    lifetime = days.groupby(upto.owner_id).agg(["sum", "count"])
+    k = pd.DataFrame(index=people)
+    k["new_customers"] = per(new.groupby(c.owner_id).sum())
+    k["customers_at_start"] = per(alive_start.groupby(c.owner_id).sum())
+    k["customers_at_end"] = per(alive_end.groupby(c.owner_id).sum())
+    k["churned_customers"] = per(_between(c.churned_on, START, END).groupby(c.owner_id).sum())
+    k["retention_rate"] = rq(k.customers_at_end - k.new_customers, k.customers_at_start, 4)
+    k["churn_rate"] = rq(k.churned_customers, k.customers_at_start, 4)
 
     o = t["orders"]
     owner = c.set_index("customer_id").owner_id
-    live = o.status != "cancelled"
-    sold = o[live & _between(o.ordered_on, START, END)]
+    sold = o[(o.status != "cancelled") & _between(o.ordered_on, START, END)]
     kept = o[o.status.isin(("open", "delivered")) & _between(o.ordered_on, YEAR_BEFORE, END)]
     delivered = o[(o.status == "delivered") & _between(o.delivered_on, START, END)]
+    k["sales_amount"] = per(sold.groupby("staff_id").amount_cents.sum())
+    tg = t["targets"]
+    table_targets = (
+        tg[(tg.subject_kind == "person") & (tg.indicator == "sales_amount") & (tg.period == PERIOD)]
+        .groupby("subject_id")
+        .value_cents.max()
+    )
+    target = per(table_targets, fill=ROLE_SALES_TARGET * 100)
+    k["sales_attainment"] = rq(k.sales_amount, target, 4)
+    k["customers_served"] = per(sold.groupby("staff_id").customer_id.nunique())
     per_customer = kept.groupby(["staff_id", "customer_id"]).size()
     repeat = (per_customer >= 2).groupby(level=0).agg(["sum", "count"])
-    kept_owner = kept.customer_id.map(owner)
-    purchases = kept.groupby([kept_owner, kept.customer_id]).size()
-    frequency = purchases.groupby(level=0).agg(["sum", "count"])
+    k["repeat_purchase_rate"] = rq(per(repeat["sum"], None), per(repeat["count"], None), 4)
     net = delivered.amount_cents - delivered.cost_cents.fillna(0).astype("int64")
-    by_staff = {
-        "sales_cents": sold.groupby("staff_id").amount_cents.sum(),
-        "customers_served": sold.groupby("staff_id").customer_id.nunique(),
-        "net_cents": net.groupby(delivered.staff_id).sum(),
-    }
-    avg_purchase = kept.amount_cents.groupby(kept_owner).agg(["sum", "count"])
+    k["customer_net_value"] = per(net.groupby(delivered.staff_id).sum())
+    kept_owner = kept.customer_id.map(owner)
+    bought = kept.amount_cents.groupby(kept_owner).agg(["sum", "count"])
+    k["avg_purchase"] = rq(per(bought["sum"], None), per(bought["count"], None), 0)
+    purchases = kept.groupby([kept_owner, kept.customer_id]).size().groupby(level=0)
+    k["purchase_frequency"] = rq(per(purchases.sum(), None), per(purchases.count(), None), 2)
+    upto = c[c.acquired_on < END]
+    days = (upto.churned_on.fillna(END) - upto.acquired_on).dt.days.groupby(upto.owner_id)
+    k["customer_lifetime_years"] = rq(per(days.sum(), None), per(days.count(), None) * 365, 2)
+    k["acquisition_spend"] = per(c[new].groupby("owner_id").acquisition_cents.sum())
+    k["cac"] = rq(k.acquisition_spend, k.new_customers, 0)
+    product = k.avg_purchase * k.purchase_frequency * k.customer_lifetime_years  # 10^-6
+    k["clv"] = rq(product - k.cac * 10_000, 10_000, 0)
+    k["clv_cac"] = rq(k.clv, k.cac, 4)
 
     s = t["surveys"]
     answered = s[s.satisfaction.notna() & _between(s.answered_on, START, END)]
     csat = answered.satisfaction.groupby(answered.customer_id.map(owner)).agg(["sum", "count"])
-    k = t["tickets"]
-    complained = k[k.is_complaint & _between(k.opened_at, START_UTC, END_UTC)]
-    complaints = _count(complained.assign(owner=complained.customer_id.map(owner)), "owner")
+    k["csat"] = rq(per(csat["sum"], None), per(csat["count"], None), 2)
+    tk = t["tickets"]
+    complained = tk[tk.is_complaint & _between(tk.opened_at, START_UTC, END_UTC)]
+    k["complaints"] = per(complained.groupby(complained.customer_id.map(owner)).size())
+    k["complaint_rate"] = rq(k.complaints, k.customers_served, 4).where(k.customers_served != 0, 0)
     ct = t["contracts"]
     due = ct[_between(ct.ends_on, START, END)]
     renewal = due.renewed_on.notna().groupby(due.staff_id).agg(["sum", "count"])
+    k["renewal_rate"] = rq(per(renewal["sum"], None), per(renewal["count"], None), 4)
+    referred = (alive_end & c.referred_by.notna()).groupby(c.owner_id).sum()
+    k["referral_rate"] = rq(per(referred), k.customers_at_end, 4)
     it = t["interactions"]
-    interactions = _count(it[_between(it.occurred_at, START_UTC, END_UTC)], "staff_id")
-    rt = t["ratings"]
-    in_period = rt[rt.period == PERIOD]
-    rated = in_period.groupby(["staff_id", "criterion"]).score_e4.agg(["sum", "count"])
-    tg = t["targets"]
-    table_targets = (
-        tg[(tg.subject_kind == "person") & (tg.indicator == "sales_amount") & (tg.period == PERIOD)]
-        .set_index("subject_id")
-        .value_cents
+    k["interactions"] = per(
+        it[_between(it.occurred_at, START_UTC, END_UTC)].groupby("staff_id").size()
     )
-
-    def got(series: pd.Series, key: str, default: int = 0) -> int:
-        value = series.get(key)
-        return default if value is None or pd.isna(value) else int(value)
-
-    def avg(frame: pd.DataFrame, key: str, scale: int, places: int) -> Decimal | None:
-        if key not in frame.index or frame.at[key, "count"] == 0:
-            return None
-        return rounded(int(frame.at[key, "sum"]), int(frame.at[key, "count"]) * scale, places)
-
-    def share(frame: pd.DataFrame, key: str) -> Decimal | None:
-        if key not in frame.index:
-            return None
-        return rounded(int(frame.at[key, "sum"]), int(frame.at[key, "count"]), 4)
-
-    cent = Decimal("0.01")
-    values: Values = {}
-    for person in sorted(people):
-        v: dict[str, Decimal | None] = {}
-        for name in COUNTS:
-            v[name] = Decimal(got(per_owner[name], person))
-        e, n, st = v["customers_at_end"], v["new_customers"], v["customers_at_start"]
-        assert e is not None and n is not None and st is not None
-        v["retention_rate"] = ratio(e - n, st, 4)
-        v["churn_rate"] = ratio(v["churned_customers"], st, 4)
-        sales = Decimal(got(by_staff["sales_cents"], person)) * cent
-        v["sales_amount"] = sales
-        target = Decimal(got(table_targets, person, ROLE_SALES_TARGET * 100)) * cent
-        v["sales_attainment"] = ratio(sales, target, 4)
-        v["customers_served"] = Decimal(got(by_staff["customers_served"], person))
-        v["repeat_purchase_rate"] = share(repeat, person)
-        v["customer_net_value"] = Decimal(got(by_staff["net_cents"], person)) * cent
-        mean = avg(avg_purchase, person, 1, 0)  # cents, rounded to the cent
-        v["avg_purchase"] = None if mean is None else mean * cent
-        v["purchase_frequency"] = avg(frequency, person, 1, 2)
-        v["customer_lifetime_years"] = avg(lifetime, person, 365, 2)
-        spend = Decimal(got(per_owner["acquisition_cents"], person)) * cent
-        v["acquisition_spend"] = spend
-        v["cac"] = ratio(spend, v["new_customers"], 2)
-        parts = (v["avg_purchase"], v["purchase_frequency"], v["customer_lifetime_years"], v["cac"])
-        if any(p is None for p in parts):
-            v["clv"] = None
-        else:
-            a, f, y, cac = (p for p in parts if p is not None)
-            v["clv"] = (a * f * y - cac).quantize(cent, rounding=ROUND_HALF_UP)
-        v["clv_cac"] = ratio(v["clv"], v["cac"], 4)
-        v["csat"] = avg(csat, person, 1, 2)
-        v["complaints"] = Decimal(got(complaints, person))
-        served = v["customers_served"]
-        v["complaint_rate"] = (
-            Decimal("0.0000") if served == 0 else ratio(v["complaints"], served, 4)
-        )
-        v["renewal_rate"] = share(renewal, person)
-        alive = got(per_owner["customers_at_end"], person)
-        v["referral_rate"] = (
-            None if alive == 0 else rounded(got(per_owner["referred"], person), alive, 4)
-        )
-        v["interactions"] = Decimal(got(interactions, person))
-        v["engagement"] = ratio(v["interactions"], v["customers_at_end"], 2)
-        for criterion in ("conduct", "ability", "diligence", "results"):
-            key = (person, criterion)
-            v[criterion] = (
-                rounded(int(rated.at[key, "sum"]), int(rated.at[key, "count"]) * 10000, 2)
-                if key in rated.index
-                else None
-            )
-        values[person] = v
-    return values
+    k["engagement"] = rq(k.interactions, k.customers_at_end, 2)
+    rt = t["ratings"]
+    rated = (
+        rt[rt.period == PERIOD].groupby(["criterion", "staff_id"]).score_e4.agg(["sum", "count"])
+    )
+    for criterion in ("conduct", "ability", "diligence", "results"):
+        scores = rated.loc[criterion] if criterion in rated.index.get_level_values(0) else None
+        if scores is None:
+            k[criterion] = pd.Series(pd.NA, index=people, dtype="Int64")
+            continue
+        k[criterion] = rq(per(scores["sum"], None), per(scores["count"], None) * 100, 0)
+    return k
 
 
-def client_rfm(t: Mapping[str, pd.DataFrame]) -> Values:
-    """Recency (days), frequency and monetary value of every client alive in the quarter."""
+PLACES = {
+    "retention_rate": 4, "churn_rate": 4, "sales_amount": 2, "sales_attainment": 4,
+    "repeat_purchase_rate": 4, "customer_net_value": 2, "avg_purchase": 2,
+    "purchase_frequency": 2, "customer_lifetime_years": 2, "acquisition_spend": 2, "cac": 2,
+    "clv": 2, "clv_cac": 4, "csat": 2, "complaint_rate": 4, "renewal_rate": 4,
+    "referral_rate": 4, "engagement": 2, "conduct": 2, "ability": 2, "diligence": 2,
+    "results": 2, "rfm_monetary": 2,
+}  # fmt: skip
+"""Places of each column's integers (the others are counts)."""
+
+
+def client_rfm(t: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Recency (days), frequency and monetary value (cents) of every client alive in the quarter."""
     c = t["customers"]
     alive = c[(c.acquired_on < END) & (c.churned_on.isna() | (c.churned_on >= START))]
     o = t["orders"]
     bought = o[o.status.isin(("open", "delivered")) & (o.ordered_on < END)]
-    last = bought.groupby("customer_id").ordered_on.max()
-    recency = (END - last).dt.days
-    recent = bought[bought.ordered_on >= YEAR_BEFORE]
-    frequency = recent.groupby("customer_id").size()
+    recency = (END - bought.groupby("customer_id").ordered_on.max()).dt.days
+    frequency = bought[bought.ordered_on >= YEAR_BEFORE].groupby("customer_id").size()
     spent = o[(o.status != "cancelled") & _between(o.ordered_on, YEAR_BEFORE, END)]
     monetary = spent.groupby("customer_id").amount_cents.sum()
-    frame = pd.DataFrame({"customer_id": alive.customer_id})
-    frame["recency"] = frame.customer_id.map(recency)
-    frame["frequency"] = frame.customer_id.map(frequency).fillna(0).astype("int64")
-    frame["monetary"] = frame.customer_id.map(monetary).fillna(0).astype("int64")
-    cent = Decimal("0.01")
-    return {
-        row.customer_id: {
-            "rfm_recency": None if pd.isna(row.recency) else Decimal(int(row.recency)),
-            "rfm_frequency": Decimal(int(row.frequency)),
-            "rfm_monetary": Decimal(int(row.monetary)) * cent,
+    frame = pd.DataFrame(index=pd.Index(alive.customer_id, name="customer_id"))
+    frame["rfm_recency"] = recency.reindex(frame.index).astype("Int64")
+    frame["rfm_frequency"] = frequency.reindex(frame.index).fillna(0).astype("Int64")
+    frame["rfm_monetary"] = monetary.reindex(frame.index).fillna(0).astype("Int64")
+    return frame
+
+
+def values(frame: pd.DataFrame) -> Values:
+    """A result frame as exact decimals per subject (not timed: only for comparing)."""
+    found: Values = {}
+    columns = list(frame.columns)
+    shifts = [-PLACES.get(name, 0) for name in columns]
+    for subject, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        found[str(subject)] = {
+            name: None if pd.isna(x) else Decimal(int(x)).scaleb(shift)
+            for name, x, shift in zip(columns, row, shifts, strict=True)
         }
-        for row in frame.itertuples(index=False)
-    }
+    return found
 
 
 def digest(values: Mapping[str, Mapping[str, Decimal | None]]) -> str:
@@ -278,9 +246,10 @@ def main() -> None:
     started = time.perf_counter()
     tables = load(args.database)
     loaded = time.perf_counter()
-    staff = staff_kpis(tables)
-    clients = client_rfm(tables)
+    staff_frame = staff_kpis(tables)
+    client_frame = client_rfm(tables)
     computed = time.perf_counter()
+    staff, clients = values(staff_frame), values(client_frame)
     if args.values is not None:
         args.values.write_text(json.dumps({"staff": as_json(staff), "clients": as_json(clients)}))
     print(

@@ -17,12 +17,15 @@ import shutil
 import time
 from pathlib import Path
 
+import duckdb
+
 from appraisal.demo import names
 from appraisal.demo.generator import generate
 from appraisal.demo.writer import write_files
 from appraisal.demo_workspace import copy_example_rules
 from appraisal.importing import import_files
 from appraisal.store.database import connect, create_schema
+from appraisal.store.schema import Base
 from appraisal.workspace import init_workspace
 
 WORK = Path(__file__).resolve().parent / "work"
@@ -57,6 +60,38 @@ def workspace_dir(scale: float) -> Path:
     return WORK / f"scale-{scale:g}"
 
 
+def database_path(scale: float) -> Path:
+    """The workspace's DuckDB file."""
+    return workspace_dir(scale) / "data" / "appraisal.duckdb"
+
+
+def pristine_path(scale: float) -> Path:
+    """A copy of the database as imported, before any evaluation stored a run."""
+    return WORK / f"pristine-{scale:g}.duckdb"
+
+
+def save_pristine(scale: float) -> Path:
+    """Keep the imported database aside; a database already used loses its run tables."""
+    target = pristine_path(scale)
+    shutil.copyfile(database_path(scale), target)
+    con = duckdb.connect(str(target))
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        for table in sorted(set(tables) - set(Base.metadata.tables)):
+            con.execute(f'DROP TABLE "{table}"')
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return target
+
+
+def restore(scale: float) -> None:
+    """Put the imported database back, so every measurement starts from the same state."""
+    target = database_path(scale)
+    Path(f"{target}.wal").unlink(missing_ok=True)
+    shutil.copyfile(pristine_path(scale), target)
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set size in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -84,6 +119,7 @@ def prepare(scale: float, seed: int) -> dict[str, float | int]:
         imported = time.perf_counter()
     finally:
         engine.dispose()
+    save_pristine(scale)
     total = report.total
     return {
         "scale": scale,
