@@ -26,6 +26,7 @@ from appraisal.engine.evaluate import (
     Progress,
     check_rules,
     evaluate_frames,
+    is_overflow,
     measure_frames,
     measured_history,
 )
@@ -162,7 +163,7 @@ def audited_run(
             progress=progress,
         )
     except sa.exc.DBAPIError as exc:
-        if "overflow" in str(exc.orig).lower():
+        if is_overflow(exc):
             raise UserError(OVERFLOW) from exc
         raise
     finally:

@@ -196,13 +196,23 @@ def _start_run(
     return record
 
 
+OVERFLOW_WORDS = ("overflow", "out of range", "to type int64")
+"""How the backends word a number too large for exact 64-bit or NUMERIC storage."""
+
+
+def is_overflow(exc: sa.exc.DBAPIError) -> bool:
+    """True when a database error says a number did not fit."""
+    text = str(exc.orig).lower()
+    return any(word in text for word in OVERFLOW_WORDS)
+
+
 @contextmanager
 def exact_or_refused() -> Iterator[None]:
     """An overflow of the exact arithmetic or of a stored number becomes a user error."""
     try:
         yield
     except sa.exc.DBAPIError as exc:
-        if "overflow" in str(exc.orig).lower():
+        if is_overflow(exc):
             raise UserError(OVERFLOW) from exc
         raise
 
