@@ -493,7 +493,8 @@ def _incentives(
     return {k: sorted(v, key=lambda i: order[i.incentive]) for k, v in found.items()}
 
 
-def _plans(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, PlanItem]]]:
+def plan_items(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, PlanItem]]]:
+    """Stored plan rows → (position, PlanItem) per subject, follow-ups at their places."""
     found: dict[str, list[tuple[int, PlanItem]]] = defaultdict(list)
     for r in rows:
         places = f.value(r.follow_up_indicator) if r.follow_up_indicator else 0
@@ -523,7 +524,7 @@ def _subjects(
     items = item_results(_rows(conn, RUN_ITEMS, run_id, card.id, only), f)
     sections = _sections(_rows(conn, RUN_SECTIONS, run_id, card.id, only), f)
     incentives = _incentives(_rows(conn, RUN_INCENTIVES, run_id, card.id, only), card, f)
-    plans = _plans(_rows(conn, RUN_PLAN_ITEMS, run_id, card.id, only), f)
+    plans = plan_items(_rows(conn, RUN_PLAN_ITEMS, run_id, card.id, only), f)
     found = []
     for r in _rows(conn, RUN_SUBJECTS, run_id, card.id, only):
         sid = r.subject_id

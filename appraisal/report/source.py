@@ -24,18 +24,14 @@ from appraisal.audit.follow_up import source_runs
 from appraisal.engine.persist import RunRecord
 from appraisal.engine.results import (
     Formats,
-    IncentiveResult,
     PlanItem,
-    SectionResult,
     SubjectResult,
-    item_results,
+    plan_items,
+    stored_subjects,
 )
 from appraisal.engine.run_tables import (
     EVALUATION_RUNS,
-    RUN_INCENTIVES,
-    RUN_ITEMS,
     RUN_PLAN_ITEMS,
-    RUN_SECTIONS,
     RUN_SEGMENTS,
     RUN_SUBJECTS,
 )
@@ -230,89 +226,13 @@ def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
         yield list(ids[start : start + CHUNK])
 
 
-def _where(table: sa.Table, run_id: str, card_id: str, ids: list[str]) -> sa.Select[Any]:
-    return sa.select(table).where(
-        table.c.run_id == run_id, table.c.scorecard_id == card_id, table.c.subject_id.in_(ids)
-    )
-
-
-def _details(
-    conn: Connection, run_id: str, ruleset: RuleSet, card: Scorecard, ids: list[str]
-) -> list[SubjectResult]:
-    f = Formats(ruleset)
-    items = item_results(conn.execute(_where(RUN_ITEMS, run_id, card.id, ids)), f)
-    sections: dict[str, list[tuple[int, SectionResult]]] = defaultdict(list)
-    for r in conn.execute(_where(RUN_SECTIONS, run_id, card.id, ids)):
-        score = places(r.score, f.score)
-        sections[r.subject_id].append((r.position, SectionResult(r.section_id, r.share, score)))
-    order = {inc.id: k for k, inc in enumerate(card.incentives)}
-    incentives: dict[str, list[IncentiveResult]] = defaultdict(list)
-    for r in conn.execute(_where(RUN_INCENTIVES, run_id, card.id, ids)):
-        incentives[r.subject_id].append(
-            IncentiveResult(
-                r.incentive_id,
-                r.kind,
-                places(r.amount, f.money(card, r.incentive_id)),
-                r.award_rank,
-                None if r.basis is None else to_decimal(r.basis),
-                bool(r.withheld),
-            )
-        )
-    plans = _plan_rows(conn.execute(_where(RUN_PLAN_ITEMS, run_id, card.id, ids)), f)
-    found = []
-    for r in conn.execute(_where(RUN_SUBJECTS, run_id, card.id, ids)):
-        sid = r.subject_id
-        found.append(
-            SubjectResult(
-                subject_id=sid,
-                name=r.subject_name,
-                role=r.role,
-                team=r.team,
-                manager_id=r.manager_id,
-                total=places(r.total, f.score),
-                tier_before_gates=r.tier_before_gates,
-                gates_fired=tuple(g for g in r.gates_fired.split(",") if g),
-                tier=r.tier,
-                incentives_withheld=bool(r.incentives_withheld),
-                sections=tuple(s for _, s in sorted(sections[sid], key=lambda p: p[0])),
-                items=tuple(items.get(sid, [])),
-                incentives=tuple(sorted(incentives[sid], key=lambda i: order[i.incentive])),
-                plan=tuple(p for _, p in sorted(plans[sid], key=lambda p: p[0])),
-            )
-        )
-    return found
-
-
-def _plan_rows(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, PlanItem]]]:
-    found: dict[str, list[tuple[int, PlanItem]]] = defaultdict(list)
-    for r in rows:
-        decimals = f.value(r.follow_up_indicator) if r.follow_up_indicator else 0
-        found[r.subject_id].append(
-            (
-                r.position,
-                PlanItem(
-                    rule=r.rule_id,
-                    condition=r.condition,
-                    owner=r.owner,
-                    owner_id=r.owner_id,
-                    due_on=r.due_on,
-                    follow_up_indicator=r.follow_up_indicator,
-                    follow_up_baseline=places(r.follow_up_baseline, decimals),
-                    follow_up_target=places(r.follow_up_target, decimals),
-                    follow_up_direction=r.follow_up_direction,
-                    follow_up_period=r.follow_up_period,
-                ),
-            )
-        )
-    return found
-
-
 def subject_details(
     conn: Connection, run: StoredRun, card: Scorecard, ids: Sequence[str]
 ) -> Iterator[SubjectResult]:
     """Full results of the given subjects, in the order of ``ids`` (read in chunks)."""
     for chunk in _chunks(ids):
-        by_id = {s.subject_id: s for s in _details(conn, run.run_id, run.ruleset, card, chunk)}
+        found = stored_subjects(conn, run.run_id, run.ruleset, card.id, chunk)
+        by_id = {s.subject_id: s for s in found}
         yield from (by_id[i] for i in chunk if i in by_id)
 
 
@@ -418,7 +338,7 @@ def earlier_actions(
     found: dict[str, list[tuple[tuple[str, int], EarlierAction]]] = defaultdict(list)
     for query in batches:
         rows = conn.execute(query).all()
-        items = _plan_rows(rows, f)
+        items = plan_items(rows, f)
         set_in = {(r.subject_id, r.position, r.rule_id): str(r.set_in) for r in rows}
         kept = {(r.subject_id, r.position, r.rule_id): r.run_id for r in rows}
         for subject, pairs in items.items():
