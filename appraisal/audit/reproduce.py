@@ -74,23 +74,6 @@ def _run_row(conn: Connection, run_id: str) -> Any:
     return row
 
 
-def _record(row: Any) -> RunRecord:
-    return RunRecord(
-        run_id=row.run_id,
-        ruleset_id=row.ruleset_id,
-        ruleset_version=row.ruleset_version,
-        ruleset_hash=row.ruleset_hash,
-        data_fingerprint=row.data_fingerprint,
-        period=row.period,
-        engine_version=row.engine_version,
-        backend=row.backend,
-        official=bool(row.official),
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        results_hash=row.results_hash,
-    )
-
-
 def fingerprint_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
     """Lines naming each entity, column and figure that differs, ``before → after``."""
     lines: list[str] = []
@@ -201,7 +184,7 @@ def reproduce(engine: Engine, run_id: str, *, rules_dir: Path | None = None) -> 
         if ruleset is None:
             return _failed(row, problems)
         period = Period.parse(row.period)
-        stored = fetch_results(conn, _record(row), ruleset, period)
+        stored = fetch_results(conn, RunRecord.from_row(row), ruleset, period)
         if stored.digest != row.results_hash:
             problems.append(
                 f"the stored results of run {run_id} no longer match their hash "

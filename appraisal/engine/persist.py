@@ -9,7 +9,7 @@ table is filled by ``INSERT ... SELECT`` from the scored work table.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +48,24 @@ class RunRecord:
     def status(self) -> str:
         """``official`` or ``draft``."""
         return "official" if self.official else "draft"
+
+    @classmethod
+    def from_row(cls, row: Any) -> RunRecord:
+        """The record of a stored ``evaluation_runs`` row."""
+        return cls(
+            run_id=row.run_id,
+            ruleset_id=row.ruleset_id,
+            ruleset_version=row.ruleset_version,
+            ruleset_hash=row.ruleset_hash,
+            data_fingerprint=row.data_fingerprint,
+            period=row.period,
+            engine_version=row.engine_version,
+            backend=row.backend,
+            official=bool(row.official),
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            results_hash=row.results_hash,
+        )
 
 
 def new_run_id(now: datetime) -> str:
@@ -100,7 +118,7 @@ def finish_run(conn: Connection, record: RunRecord, results_hash: str) -> RunRec
         .where(EVALUATION_RUNS.c.run_id == record.run_id)
         .values(finished_at=finished, results_hash=results_hash)
     )
-    return RunRecord(**{**record.__dict__, "finished_at": finished, "results_hash": results_hash})
+    return replace(record, finished_at=finished, results_hash=results_hash)
 
 
 def draft_record(

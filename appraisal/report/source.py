@@ -69,23 +69,6 @@ def places(value: Any, decimals: int) -> Decimal | None:
     return to_decimal(value).quantize(Decimal(1).scaleb(-decimals))
 
 
-def _record(row: Any) -> RunRecord:
-    return RunRecord(
-        run_id=row.run_id,
-        ruleset_id=row.ruleset_id,
-        ruleset_version=row.ruleset_version,
-        ruleset_hash=row.ruleset_hash,
-        data_fingerprint=row.data_fingerprint,
-        period=row.period,
-        engine_version=row.engine_version,
-        backend=row.backend,
-        official=bool(row.official),
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        results_hash=row.results_hash,
-    )
-
-
 def _recent(conn: Connection, count: int) -> list[str]:
     runs = EVALUATION_RUNS
     rows = conn.execute(
@@ -114,7 +97,7 @@ def resolve_run(conn: Connection, ref: str) -> StoredRun:
             raise UserError("no finished runs are stored in this database yet")
         raise UserError(f"no finished run '{ref}'; the latest are: {', '.join(recent)}")
     return StoredRun(
-        record=_record(row),
+        record=RunRecord.from_row(row),
         ruleset=ruleset_from_canonical(row.ruleset_json),
         period=Period.parse(row.period),
         timezone=str(row.timezone),
