@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +13,7 @@ from appraisal.audit.runs import audited_run, default_actor
 from appraisal.cli import workspace_from
 from appraisal.engine.results import EvaluationResult, ScorecardResult
 from appraisal.report.bundle import ReportOptions, write_report
+from appraisal.report.safety import write_atomically
 from appraisal.spec.models import RuleSet
 from appraisal.store.database import connect
 from appraisal.validation.validator import load_ruleset
@@ -73,21 +72,6 @@ def summary_lines(result: EvaluationResult, ruleset: RuleSet, written: Path | No
     if written is not None:
         lines.append(f"Results: {written}")
     return lines
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file whole or not at all (temporary file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _progress() -> Callable[[str], None] | None:
@@ -159,7 +143,7 @@ def run_command(
     written = None
     if out_dir is not None:
         written = out_dir / f"{result.ruleset_id}-{result.period}.json"
-        write_atomically(written, result.to_json())
+        write_atomically(written, result.to_json().encode("utf-8"))
     if report_dir is not None:
         _write_report(workspace, result, report_dir)
     if output_format == "json":
