@@ -6,9 +6,6 @@ SQLite and PostgreSQL.  Other SQLAlchemy dialects work where their SQL does.
 
 from __future__ import annotations
 
-import atexit
-import gc
-import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,23 +13,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from appraisal.errors import ConfigError
 from appraisal.store.schema import Base
-
-SUPPORTED = ("duckdb", "sqlite", "postgresql")
-
-_OPEN_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-@atexit.register
-def _dispose_open_engines() -> None:
-    """Close pooled connections before the interpreter tears down.
-
-    A DuckDB connection still pooled, or held in a reference cycle, at shutdown
-    makes its bindings print reference-leak warnings; disposing and collecting
-    first keeps the exit clean.
-    """
-    for engine in list(_OPEN_ENGINES):
-        engine.dispose()
-    gc.collect()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -71,8 +51,6 @@ def connect(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "duckdb":
         sa.event.listen(engine, "connect", _duckdb_quiet)
-    _OPEN_ENGINES.add(engine)
-    weakref.finalize(engine, engine.pool.dispose)  # an engine dropped without dispose()
     return engine
 
 
