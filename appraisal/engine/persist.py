@@ -9,6 +9,7 @@ table is filled by ``INSERT ... SELECT`` from the scored work table.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from appraisal import __version__
 from appraisal.engine.cardrun import CardRun
 from appraisal.engine.exact import Fixed
 from appraisal.engine.fingerprint import DataFingerprint
-from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_ITEMS, RUN_SECTIONS, StoredNumber
+from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_ITEMS, RUN_SECTIONS
 from appraisal.engine.score import UNSCORED
 from appraisal.expr.sqltypes import ExprNumber
 from appraisal.periods import Period
@@ -152,90 +153,100 @@ def _number(value: Any) -> Any:
     return sa.literal(value, ExprNumber())
 
 
-def _no_number() -> Any:
-    """A typed NULL (an untyped one would be text to PostgreSQL in a UNION)."""
-    return sa.cast(sa.null(), StoredNumber())
+def positions(count: int) -> Any:
+    """A derived table of the positions ``0 .. count-1`` (column ``k``), on every backend."""
+    rows = [sa.select(sa.literal_column(str(k), sa.Integer()).label("k")) for k in range(count)]
+    return (sa.union_all(*rows) if count > 1 else rows[0]).subquery("positions")
+
+
+def by_position(k: Any, branches: Sequence[Any]) -> Any:
+    """``CASE k WHEN 0 THEN branches[0] ...`` (None branches give NULL)."""
+    whens = [(position, expr) for position, expr in enumerate(branches) if expr is not None]
+    if not whens:
+        return None
+    return sa.case(*[(k == sa.literal_column(str(p)), e) for p, e in whens])
+
+
+def _unpivot(
+    card: CardRun, table: Any, target: sa.Table, columns: Sequence[tuple[str, Sequence[Any]]]
+) -> None:
+    """Insert one row per subject and position: ``columns`` gives, per target column,
+    its expression at each position.
+
+    One scan of the work table crossed with the positions (not a UNION ALL of
+    one SELECT per position): DuckDB then writes whole row groups in subject
+    order, which keeps the commit's checkpoint cheap.
+    """
+    count = len(columns[0][1])
+    pos = positions(count)
+    select = sa.select(
+        card.run_literal(),
+        card.card_literal(),
+        table.c.subject_id,
+        pos.c.k,
+        *[_typed(by_position(pos.c.k, branches), target.c[name]) for name, branches in columns],
+    ).select_from(table.join(pos, sa.true()))
+    names = ["run_id", "scorecard_id", "subject_id", "position", *(name for name, _ in columns)]
+    card.conn.execute(target.insert().from_select([target.c[n] for n in names], select))
+
+
+def _typed(expr: Any, column: sa.Column[Any]) -> Any:
+    """A NULL typed as the column (an untyped one is text to PostgreSQL)."""
+    return sa.cast(sa.null(), column.type) if expr is None else expr
 
 
 def store_items(card: CardRun) -> None:
     """One ``run_item_results`` row per subject and item."""
     table, layout = card.scored.table, card.scored.layout
-    selects = []
-    for spec in layout.items:
-        k = spec.position
-        target = layout.target(table, k)
-        attainment = Fixed(table.c[f"a{k}"], layout.scales[f"a{k}"]) if f"a{k}" in table.c else None
-        step = table.c[f"st{k}"]
-        selects.append(
-            sa.select(
-                card.run_literal(),
-                card.card_literal(),
-                table.c.subject_id,
-                sa.literal(k),
-                sa.literal(spec.section.id),
-                sa.literal(spec.indicator.id),
-                layout.value(table, k).number(),
-                target.number() if f"t{k}" in table.c else _no_number(),
-                attainment.number() if attainment is not None else _no_number(),
-                layout.score(table, k).number(),
-                _number(spec.item.weight),
-                layout.fixed(table, f"ew{k}").number(),
-                layout.fixed(table, f"c{k}").number(),
-                step.not_in(UNSCORED),
-                step,
-            )
-        )
-    t = RUN_ITEMS
-    columns = [
-        t.c.run_id,
-        t.c.scorecard_id,
-        t.c.subject_id,
-        t.c.position,
-        t.c.section_id,
-        t.c.indicator_id,
-        t.c.value,
-        t.c.target,
-        t.c.attainment,
-        t.c.score,
-        t.c.weight,
-        t.c.effective_weight,
-        t.c.contribution,
-        t.c.applicable,
-        t.c.step,
-    ]
-    card.conn.execute(t.insert().from_select(columns, sa.union_all(*selects)))
+    items = layout.items
+    assert [spec.position for spec in items] == list(range(len(items)))
+
+    def each(make: Any) -> list[Any]:
+        return [make(spec.position, spec) for spec in items]
+
+    def target(k: int, _spec: Any) -> Any:
+        return layout.target(table, k).number() if f"t{k}" in table.c else None
+
+    def attainment(k: int, _spec: Any) -> Any:
+        name = f"a{k}"
+        return Fixed(table.c[name], layout.scales[name]).number() if name in table.c else None
+
+    _unpivot(
+        card,
+        table,
+        RUN_ITEMS,
+        [
+            ("section_id", each(lambda _k, spec: sa.literal(spec.section.id))),
+            ("indicator_id", each(lambda _k, spec: sa.literal(spec.indicator.id))),
+            ("value", each(lambda k, _spec: layout.value(table, k).number())),
+            ("target", each(target)),
+            ("attainment", each(attainment)),
+            ("score", each(lambda k, _spec: layout.score(table, k).number())),
+            ("weight", each(lambda _k, spec: _number(spec.item.weight))),
+            ("effective_weight", each(lambda k, _spec: layout.fixed(table, f"ew{k}").number())),
+            ("contribution", each(lambda k, _spec: layout.fixed(table, f"c{k}").number())),
+            ("applicable", each(lambda k, _spec: table.c[f"st{k}"].not_in(UNSCORED))),
+            ("step", each(lambda k, _spec: table.c[f"st{k}"])),
+        ],
+    )
 
 
 def store_sections(card: CardRun) -> None:
     """One ``run_section_results`` row per subject and section."""
     table, layout = card.scored.table, card.scored.layout
-    selects = []
-    for j, section in enumerate(card.scorecard.sections):
-        score = layout.fixed(table, f"ss{j}")
-        selects.append(
-            sa.select(
-                card.run_literal(),
-                card.card_literal(),
-                table.c.subject_id,
-                sa.literal(j),
-                sa.literal(section.id),
-                _number(section.share),
-                score.number(),
-                score.is_not_null(),
-            )
-        )
-    t = RUN_SECTIONS
-    columns = [
-        t.c.run_id,
-        t.c.scorecard_id,
-        t.c.subject_id,
-        t.c.position,
-        t.c.section_id,
-        t.c.share,
-        t.c.score,
-        t.c.applicable,
-    ]
-    card.conn.execute(t.insert().from_select(columns, sa.union_all(*selects)))
+    sections = card.scorecard.sections
+    scores = [layout.fixed(table, f"ss{j}") for j in range(len(sections))]
+    _unpivot(
+        card,
+        table,
+        RUN_SECTIONS,
+        [
+            ("section_id", [sa.literal(section.id) for section in sections]),
+            ("share", [_number(section.share) for section in sections]),
+            ("score", [score.number() for score in scores]),
+            ("applicable", [score.is_not_null() for score in scores]),
+        ],
+    )
 
 
 def latest_run_id(conn: Connection, ruleset_hash: str, period: str) -> str | None:
