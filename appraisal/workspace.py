@@ -10,6 +10,7 @@ so a workspace can be moved or cloned as a whole.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ ENV_DATABASE_URL = "APPRAISAL_DATABASE_URL"
 DEFAULT_DATABASE_URL = "duckdb:///data/appraisal.duckdb"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_CURRENCY = "CNY"
+DEFAULT_EVALUATION_MEMORY = "256MB"
+"""DuckDB's memory cap during an evaluation (it spills to disk beyond it); a
+quarter of scale-1 data needs less, and a shared server keeps its memory."""
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 CONFIG_TEMPLATE = """\
 # appraisal workspace configuration
@@ -31,6 +36,8 @@ CONFIG_TEMPLATE = """\
 # Any SQLAlchemy URL. Relative DuckDB/SQLite paths are relative to this folder.
 # Overridden by --db or the {env} environment variable.
 url = "{url}"
+# DuckDB memory cap while evaluating (it spills to disk beyond it).
+evaluation_memory = "{memory}"
 
 [business]
 # Calendar dates are in this time zone; instants are stored in UTC.
@@ -47,6 +54,8 @@ class Workspace:
     database_url: str
     timezone: str = DEFAULT_TIMEZONE
     currency: str = DEFAULT_CURRENCY
+    evaluation_memory: str = DEFAULT_EVALUATION_MEMORY
+    """DuckDB's memory limit for evaluations (a ``memory_limit`` in the URL wins)."""
 
     @property
     def rules_dir(self) -> Path:
@@ -125,11 +134,18 @@ def load_workspace(directory: Path | None = None, database_url: str | None = Non
         raise ConfigError(
             f"{config_path}: unknown time zone {timezone!r} (expected e.g. Asia/Shanghai, UTC)"
         ) from exc
+    memory = _text(database, "evaluation_memory", DEFAULT_EVALUATION_MEMORY, config_path)
+    if not _MEMORY.match(memory):
+        raise ConfigError(
+            f"{config_path}: evaluation_memory {memory!r} is not a size (expected e.g. "
+            f"{DEFAULT_EVALUATION_MEMORY!r} or '2GB')"
+        )
     return Workspace(
         root=root,
         database_url=resolve_database_url(url, root),
         timezone=timezone,
         currency=_text(business, "currency", DEFAULT_CURRENCY, config_path),
+        evaluation_memory=memory,
     )
 
 
@@ -147,7 +163,11 @@ def init_workspace(
     if not config.exists():
         config.write_text(
             CONFIG_TEMPLATE.format(
-                url=database_url, timezone=timezone, currency=currency, env=ENV_DATABASE_URL
+                url=database_url,
+                timezone=timezone,
+                currency=currency,
+                env=ENV_DATABASE_URL,
+                memory=DEFAULT_EVALUATION_MEMORY,
             ),
             encoding="utf-8",
         )

@@ -320,7 +320,7 @@ def consistent_transaction(engine: Engine) -> Iterator[Connection]:
 def _engine(database: str | Engine | None, workspace: Workspace) -> Engine:
     if isinstance(database, Engine):
         return database
-    return connect(database or workspace.database_url)
+    return connect(database or workspace.database_url, memory_limit=workspace.evaluation_memory)
 
 
 def evaluate(

@@ -18,8 +18,9 @@ Each item names who (``self``: the subject; ``manager``: the subject's manager
 or a client's owner; a role: the nearest person of that role above the subject,
 starting with the manager), by when (the period's last day + ``due_in_days``)
 and the follow-up: a concrete target for an indicator and the period it is
-checked in (``improve_by`` moves the current value by that fraction in the
-better direction, rounded like the indicator).
+checked in (a declared ``target`` is used as declared, like every target;
+``improve_by`` moves the current value by that fraction in the better
+direction, rounded like the indicator).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from appraisal.engine.hierarchy import Hierarchy
 from appraisal.engine.operands import target_of, value_of
 from appraisal.engine.run_tables import RUN_PLAN_ITEMS
 from appraisal.engine.score import basis_ratio
+from appraisal.engine.work import create_work_table, drop_work_tables, work_name
 from appraisal.expr.sqltypes import ExprNumber
 from appraisal.periods import Period
 from appraisal.spec.enums import Basis, Direction, ScoreMeasure, TeamGrouping
@@ -252,25 +254,34 @@ def _follow_up(card: CardRun, follow: FollowUp | None) -> list[Any]:
 def plan_improvements(
     card: CardRun, history: HistoryFrames | None = None, hierarchy: Hierarchy | None = None
 ) -> None:
-    """Insert one ``run_plan_items`` row per subject and improvement rule that fires."""
+    """Insert one ``run_plan_items`` row per subject and improvement rule that fires.
+
+    The rows are gathered in a work table first and copied by one plain scan:
+    DuckDB writes such an insert straight into row groups, while rows coming
+    out of a join go through its write-ahead log (0.6 s at commit for 118,000
+    plan items).
+    """
+    if not card.scorecard.improvement:
+        return
     t = RUN_PLAN_ITEMS
-    columns = [
-        t.c.run_id,
-        t.c.scorecard_id,
-        t.c.subject_id,
-        t.c.rule_id,
-        t.c.position,
-        t.c.condition,
-        t.c.owner,
-        t.c.owner_id,
-        t.c.due_on,
-        t.c.follow_up_indicator,
-        t.c.follow_up_baseline,
-        t.c.follow_up_target,
-        t.c.follow_up_direction,
-        t.c.follow_up_period,
+    names = [
+        "run_id",
+        "scorecard_id",
+        "subject_id",
+        "rule_id",
+        "position",
+        "condition",
+        "owner",
+        "owner_id",
+        "due_on",
+        "follow_up_indicator",
+        "follow_up_baseline",
+        "follow_up_target",
+        "follow_up_direction",
+        "follow_up_period",
     ]
     frame = card.frame.table
+    selects = []
     for position, rule in enumerate(card.scorecard.improvement):
         subjects = card.subjects()
         fired = firing(card, rule.when, history).subquery("fired")
@@ -280,7 +291,7 @@ def plan_improvements(
         )
         if nearest is not None:
             source = source.outerjoin(nearest, nearest.c.start_id == subjects.c.manager_id)
-        select = sa.select(
+        values = [
             card.run_literal(),
             card.card_literal(),
             subjects.c.subject_id,
@@ -291,5 +302,12 @@ def plan_improvements(
             owner,
             sa.literal(due_on(card.period, rule), sa.Date()),
             *_follow_up(card, rule.follow_up),
-        ).select_from(source)
-        card.conn.execute(t.insert().from_select(columns, select))
+        ]
+        labelled = [v.label(n) for v, n in zip(values, names, strict=True)]
+        selects.append(sa.select(*labelled).select_from(source))
+    name = work_name("plan", card.scorecard.id)
+    work = create_work_table(card.conn, name, sa.select(sa.union_all(*selects).subquery("plan")))
+    card.conn.execute(
+        t.insert().from_select([t.c[n] for n in names], sa.select(*[work.c[n] for n in names]))
+    )
+    drop_work_tables(card.conn, [name])

@@ -29,8 +29,13 @@ def _duckdb_quiet(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("SET enable_progress_bar = false")
 
 
-def connect(url: str) -> Engine:
-    """Create an engine for a database URL, with per-backend safety settings."""
+def connect(url: str, *, memory_limit: str | None = None) -> Engine:
+    """Create an engine for a database URL, with per-backend safety settings.
+
+    ``memory_limit`` caps DuckDB's memory (e.g. ``"256MB"``; it spills to disk
+    beyond it) unless the URL sets ``memory_limit`` itself; other backends
+    manage their own memory.
+    """
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
@@ -38,8 +43,15 @@ def connect(url: str) -> Engine:
             f"database URL {url!r} is not valid: {exc}. "
             "Expected e.g. duckdb:///data/appraisal.duckdb or postgresql+psycopg://user@host/db"
         ) from exc
+    connect_args: dict[str, Any] = {}
+    if (
+        memory_limit is not None
+        and parsed.get_backend_name() == "duckdb"
+        and "memory_limit" not in parsed.query
+    ):
+        connect_args["config"] = {"memory_limit": memory_limit}
     try:
-        engine = sa.create_engine(parsed)
+        engine = sa.create_engine(parsed, connect_args=connect_args)
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
         hint = (
             " (pip install 'appraisal[postgres]')"
