@@ -7,7 +7,8 @@ For each scorecard (one values frame each) the plan holds:
    aggregate indicators (:mod:`aggregates`), one for its rating indicators,
    and one pivot of the ``targets`` table (:mod:`targets`);
 3. the frame statement: subjects LEFT JOIN those statements, values rounded
-   with their declared empty / zero meanings, targets resolved; then formulas
+   with their declared empty / zero meanings, targets resolved at their own
+   places (never the indicator's: :mod:`targets`); then formulas
    and attainments in dependency order (:mod:`formulas`), each layer a
    sub-select over the previous one.
 
@@ -52,13 +53,16 @@ from appraisal.engine.places import Places, type_places
 from appraisal.engine.plan import AppraisalPlan, FramePlan, FrameSpec, IndicatorQuery
 from appraisal.engine.subjects import subjects_select
 from appraisal.engine.targets import (
+    TARGET_ROUNDING,
     SheetValues,
     TargetInputs,
     TargetPlan,
     load_sheets,
     pivot_column,
     plan_target,
+    share_of,
     source_places,
+    target_places,
     target_sources,
     target_words,
     targets_pivot,
@@ -170,9 +174,14 @@ def frame_specs(ruleset: RuleSet, scorecard_id: str | None = None) -> tuple[Fram
 
 
 def column_type(indicator: AnyIndicator, ruleset: RuleSet) -> sa.types.TypeEngine[Any]:
-    """SQL type of an indicator's value and target columns: exactly its declared places
+    """SQL type of an indicator's value column: exactly its declared places
     (money: cents on SQLite)."""
     places = effective_rounding(indicator, ruleset.settings).places
+    return frame_type(indicator.unit is Unit.MONEY, indicator.unit is Unit.COUNT, places)
+
+
+def target_type(indicator: AnyIndicator, places: int) -> sa.types.TypeEngine[Any]:
+    """SQL type of an indicator's target column: the target's own places (not the value's)."""
     return frame_type(indicator.unit is Unit.MONEY, indicator.unit is Unit.COUNT, places)
 
 
@@ -335,6 +344,8 @@ class _FrameBuilder:
         self.descriptions: dict[str, str] = {}
         self.values: dict[str, Fixed] = {}
         self.targets: dict[str, Fixed] = {}
+        self.target_scales: dict[str, int] = {}
+        """Places of each target column (:func:`~appraisal.engine.targets.target_places`)."""
         self.from_clause: sa.FromClause = self.subjects
 
     def join(self, cte: sa.CTE, on: ColumnElement[bool]) -> None:
@@ -437,35 +448,44 @@ class _FrameBuilder:
             values = [v for _, v in sources]
             raw = values[0] if len(values) == 1 else sa.func.coalesce(*values)
             places = source_places(plan, self.sheets.get(indicator_id), self.table_places())
-            self.targets[indicator_id] = self.round_target(indicator, raw, plan.factor, places)
+            self.targets[indicator_id] = self.target_value(indicator, raw, plan, places)
             self.descriptions[f"target:{indicator_id}"] = target_words(plan, indicator)
 
     def table_places(self) -> Places:
         """Places of the values in the ``targets`` table."""
         return type_places(self.ctx.catalog.selectable("targets").c.value.type)
 
-    def round_target(
-        self, indicator: AnyIndicator, raw: ColumnElement[Any], factor: Decimal, places: Places
+    def target_value(
+        self, indicator: AnyIndicator, raw: ColumnElement[Any], plan: TargetPlan, sources: Places
     ) -> Fixed:
-        """The target rounded like the indicator (``places``: most places of its sources)."""
-        rounding = effective_rounding(indicator, self.ruleset.settings)
-        if isinstance(raw, sa.BindParameter) and isinstance(raw.value, Decimal):
-            return Fixed.const(rounding.apply(raw.value * factor), rounding.places)
+        """The evaluated period's share of the resolved value, exactly at the target's places.
+
+        ``sources``: most places of the target's sources (None: not known).  The
+        indicator's precision is not applied: it rounds values, not targets.
+        """
         money = indicator.unit is Unit.MONEY
-        if places is not None:
-            exact = from_number(raw, places, money)
-            if factor != 1:
-                exact = exact * Fixed.const(factor)
-            return round_to(exact, rounding.places, rounding.mode)
+        places = target_places(plan.share, sources, money)
+        self.target_scales[indicator.id] = places
+        if isinstance(raw, sa.BindParameter) and isinstance(raw.value, Decimal):
+            return Fixed.const(share_of(raw.value, plan.share, places), places)
+        times, parts = plan.share.numerator, plan.share.denominator
+        if sources is not None:
+            exact = from_number(raw, sources, money)
+            if times != 1:
+                exact = exact * Fixed.const(times)
+            if parts == 1:
+                return round_to(exact, places, TARGET_ROUNDING)
+            return round_div(exact, Fixed.const(parts), places, TARGET_ROUNDING)
         kind = value_kind(indicator)
         kind = ExprType.NUMBER if kind is ExprType.INTEGER else kind
         value = raw
-        if factor != 1:
-            value = sa.type_coerce(
-                raw * sa.bindparam(None, factor, type_=ExprNumber(), unique=True), raw.type
-            )
-        rounded = RoundQuotient(value, None, rounding.places, rounding.mode, kind, in_cents=money)
-        return from_number(rounded, rounding.places, money)
+        if times != 1:
+            value = sa.type_coerce(raw * sa.literal_column(str(times)), raw.type)
+        divisor: ColumnElement[Any] | None = None
+        if parts != 1:
+            divisor = sa.literal_column(str(parts))
+        rounded = RoundQuotient(value, divisor, places, TARGET_ROUNDING, kind, in_cents=money)
+        return from_number(rounded, places, money)
 
     def derived_layers(self) -> list[list[AnyIndicator]]:
         """Formulas and attainments grouped by depth (each depends on earlier layers)."""
@@ -535,8 +555,12 @@ class _FrameBuilder:
         column = layer.c[name]
         if name not in scales:
             return column
-        indicator = self.by_id[name.split("__", 1)[1]]
-        places = effective_rounding(indicator, self.ruleset.settings).places
+        kind, indicator_id = name.split("__", 1)
+        indicator = self.by_id[indicator_id]
+        if kind == "t":
+            places = self.target_scales[indicator_id]
+        else:
+            places = effective_rounding(indicator, self.ruleset.settings).places
         value = Fixed(column, scales[name]).at(places)
         if indicator.unit is Unit.MONEY:
             return value.money()
@@ -587,7 +611,7 @@ class _FrameBuilder:
             )
         for i in targeted:
             table_columns.append(
-                sa.Column(target_column(i), column_type(self.by_id[i], self.ruleset))
+                sa.Column(target_column(i), target_type(self.by_id[i], self.target_scales[i]))
             )
         final = sa.select(
             *(

@@ -233,7 +233,8 @@ def _number_sqlite(element: ToNumber, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 class ToCents(_Func):
-    """Money for a ``Money`` column: exact NUMERIC/DECIMAL, integer cents on SQLite."""
+    """Money for a money column: exact NUMERIC/DECIMAL; cents on SQLite (an integer at
+    scale 2, a REAL when more places leave a fraction of a cent)."""
 
     name = "to_cents"
     inherit_cache = False
@@ -257,9 +258,12 @@ def _cents_duckdb(element: ToCents, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(ToCents, "sqlite")
 def _cents_sqlite(element: ToCents, compiler: SQLCompiler, **kw: Any) -> str:
     (x,) = _args(element, compiler, **kw)
-    if element.scale != MONEY_SCALE:
-        raise ValueError("money is stored in cents on SQLite: give it at scale 2")
-    return sqlite_checked(x)
+    if element.scale < MONEY_SCALE:
+        raise ValueError("money is stored in cents on SQLite: give it at scale 2 or more")
+    checked = sqlite_checked(x)
+    if element.scale == MONEY_SCALE:
+        return checked
+    return f"({checked} / {10 ** (element.scale - MONEY_SCALE)}.0)"
 
 
 class SortRatio(_Func):
@@ -417,8 +421,9 @@ class Fixed:
         return ToNumber(self.sql, self.scale)
 
     def money(self) -> ColumnElement[Any]:
-        """The value for a ``Money`` column (cents on SQLite; needs scale ≤ 2)."""
-        return ToCents(self.at(MONEY_SCALE).sql, MONEY_SCALE)
+        """The value for a money column (cents on SQLite; a fraction of a cent kept)."""
+        scale = max(self.scale, MONEY_SCALE)
+        return ToCents(self.at(scale).sql, scale)
 
     def label(self, name: str) -> sa.Label[Any]:
         """The integer, labelled for a subquery (read back with :func:`column`)."""

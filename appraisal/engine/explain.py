@@ -27,10 +27,10 @@ from appraisal.engine.context import EvaluationContext
 from appraisal.engine.frame import ValuesFrame, target_column, value_column
 from appraisal.engine.measure import materialise
 from appraisal.engine.plan import AppraisalPlan, FramePlan
-from appraisal.engine.targets import SheetValues, load_sheets, plan_target
+from appraisal.engine.targets import SheetValues, load_sheets, phased_target, plan_target
 from appraisal.errors import UserError
 from appraisal.periods import Period
-from appraisal.spec.enums import SubjectKind, TeamGrouping
+from appraisal.spec.enums import SubjectKind, TeamGrouping, Unit
 from appraisal.spec.expressions import typed_expressions
 from appraisal.spec.models import (
     AggregateIndicator,
@@ -39,7 +39,6 @@ from appraisal.spec.models import (
     FormulaIndicator,
     RatingIndicator,
     RuleSet,
-    effective_rounding,
 )
 from appraisal.store.schema import ENTITIES
 from appraisal.store.sources import Catalog
@@ -197,10 +196,9 @@ def target_origin(
     if found is None:
         return None, None
     value, source = found
-    if plan.factor != 1:
-        value *= plan.factor
-        source += f", phased × {plan.factor} of {plan.source.code}"
-    return effective_rounding(indicator, ctx.ruleset.settings).apply(value), source
+    if plan.share != 1:
+        source += f", {plan.share_words()}"
+    return phased_target(value, plan, indicator.unit is Unit.MONEY), source
 
 
 def _table_target(

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from appraisal.engine.exact import places_of
+from appraisal.engine.frame_types import FrameMoney
 from appraisal.expr.ast import Arith, ArithOp, Call, Expr, Func, Name, NumberLit, Unary, UnaryOp
 from appraisal.expr.sqltypes import ExprInteger, ExprMoney, ExprNumber
 from appraisal.store.types import MONEY_SCALE, Money
@@ -26,13 +27,16 @@ Places = int | None
 
 
 def type_places(kind: sa.types.TypeEngine[Any]) -> Places:
-    """Places of a column type: money 2, integers 0, a decimal its scale; else unknown.
+    """Places of a column type: money 2 (a frame's money its own), integers 0, a decimal
+    its scale; else unknown.
 
     The types of computed values (``ExprNumber``, ``ExprMoney``) say nothing of
     their places: unknown.
     """
     if isinstance(kind, Money):
         return MONEY_SCALE
+    if isinstance(kind, FrameMoney):
+        return kind.places
     if isinstance(kind, ExprInteger):
         return 0
     if isinstance(kind, ExprNumber | ExprMoney):

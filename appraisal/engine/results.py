@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from appraisal.audit.canonical import decimal_text, sha256_text
+from appraisal.engine.exact import places_of
 from appraisal.engine.persist import RunRecord
 from appraisal.engine.run_tables import (
     RUN_GROUP_TIERS,
@@ -56,6 +57,14 @@ def _places(value: Any, places: int) -> Decimal | None:
     if value is None:
         return None
     return to_decimal(value).quantize(_QUANTA[places])
+
+
+def _target(value: Any, places: int) -> Decimal | None:
+    """A declared target at least at ``places``, never rounded below its own (2.5 stays 2.5)."""
+    if value is None:
+        return None
+    number = to_decimal(value)
+    return _places(number, max(places, places_of(number)))
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -513,7 +522,7 @@ def plan_items(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, Pla
             due_on=r.due_on,
             follow_up_indicator=r.follow_up_indicator,
             follow_up_baseline=_places(r.follow_up_baseline, places),
-            follow_up_target=_places(r.follow_up_target, places),
+            follow_up_target=_target(r.follow_up_target, places),
             follow_up_direction=r.follow_up_direction,
             follow_up_period=r.follow_up_period,
         )

@@ -9,7 +9,8 @@ Semantics (see :mod:`appraisal.spec.models`):
 
 * Item scores are rounded with ``settings.score_rounding``; a cap or floor is
   applied to the exact score before rounding.
-* Basis ``of_target`` compares the ratio value / target; a target of 0 follows
+* Basis ``of_target`` compares the ratio value / target, the target read at
+  its own places (a count's target of 2.5 stays 2.5); a target of 0 follows
   ``on_zero_target``, a missing value or target makes the item not applicable.
 * A section's score is Σ weight × score / Σ weight over the items that count
   (``zero`` items count with 0 points, ``reweight`` items are left out); the

@@ -1,11 +1,22 @@
 """Targets resolved in SQL: overrides → sheet → targets table → by role → default.
 
 A target rule's values are for periods of its own grain (``period: quarter``,
-or one period code).  Evaluating a shorter period phases the value: a
-quarterly target evaluated for its second month is the quarter's value ×
-``shares[1] / 100`` (equal shares when no phasing is declared).  A longer
-evaluated period than the rule's has no target.  The phased value is rounded
-like the indicator (:func:`effective_rounding`).
+or one period code).  Evaluating a shorter period gives it a share of the
+value (:func:`period_share`): with ``phasing``, the shares of the phasing
+sub-periods it covers (a quarterly target phased by month ``[30, 30, 40]``
+gives August 30 %; a yearly one phased by quarter gives each month a third of
+its quarter's share); without phasing, an equal split by length (a month gets
+a third of a quarter's target).  A longer evaluated period than the rule's has
+no target.
+
+A target is used as declared: the indicator's precision rounds its values,
+never its targets.  A target keeps the decimal places it needs, at most
+:data:`MAX_TARGET_PLACES` (the places results are stored with): a declared
+value (rule file or sheet) needing more is refused; a share that does not end
+within them (10 / 3 = 3.333…) is rounded half up to 6 places (3.333333).
+The places of a target column are known before running (:func:`target_places`:
+those of its sources plus those of its share), so scoring reads each target
+exactly at its own scale.
 
 Sheets (CSV or XLSX next to the rule file) are read once, before compiling,
 and become a ``CASE`` on the subject; the ``targets`` table is pivoted in one
@@ -18,6 +29,7 @@ import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +41,22 @@ from appraisal.engine.numeric import MoneyAmount
 from appraisal.errors import UserError
 from appraisal.expr.sqltypes import ExprMoney, ExprNumber
 from appraisal.periods import Granularity, Period
-from appraisal.spec.enums import PeriodGrain, SubjectKind, Unit
-from appraisal.spec.models import AnyIndicator, RuleSet, TargetRule, TargetSheet
+from appraisal.spec.enums import PeriodGrain, RoundingMode, SubjectKind, Unit
+from appraisal.spec.models import (
+    MAX_TARGET_PLACES,
+    AnyIndicator,
+    Phasing,
+    RuleSet,
+    TargetRule,
+    TargetSheet,
+)
 from appraisal.store.sources import Catalog
+from appraisal.store.types import MONEY_SCALE
 
 HUNDRED = Decimal(100)
+
+TARGET_ROUNDING = RoundingMode.HALF_UP
+"""How a share of a target that needs more than 6 places is rounded."""
 
 SheetValues = Mapping[str, Mapping[str, Decimal]]
 """Indicator id → subject id → target value read from its sheet."""
@@ -46,8 +69,28 @@ class TargetPlan:
     rule: TargetRule
     source: Period
     """The period the rule's values are for (the evaluated one, or the one containing it)."""
-    factor: Decimal
-    """Phasing share of the source period's value (1 when not phased)."""
+    share: Fraction
+    """The part of the source period's value the evaluated period gets (1: all of it)."""
+    phased: bool = False
+    """True when the share comes from the rule's phasing (else an equal split, or 1)."""
+
+    def share_words(self) -> str:
+        """How the source period's value is shared, for explain ("" when it is not)."""
+        if self.share == 1:
+            return ""
+        how = "phased" if self.phased else "split equally"
+        percent = self.share * 100
+        places = fraction_places(percent)
+        if places is None or places > MAX_TARGET_PLACES:
+            part = f"{self.share.numerator}/{self.share.denominator}"
+        else:
+            part = f"{fraction_text(percent)} %"
+        return f"{how}: {part} of {self.source.code}"
+
+
+def fraction_text(value: Fraction) -> str:
+    """A fraction that ends (0.125, 30) written as a decimal."""
+    return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
 
 
 def _rule_grain(rule: TargetRule, default: PeriodGrain) -> tuple[PeriodGrain, str | None]:
@@ -61,8 +104,45 @@ def _rule_grain(rule: TargetRule, default: PeriodGrain) -> tuple[PeriodGrain, st
         return code.granularity, code.code
 
 
+def _months_between(start: Period, later: Period) -> int:
+    return (later.start.year - start.start.year) * 12 + later.start.month - start.start.month
+
+
+def usable_phasing(phasing: Phasing | None, grain: PeriodGrain) -> Phasing | None:
+    """The phasing when it fits the rule's grain (shares one per sub-period), else None."""
+    if phasing is None:
+        return None
+    size = phasing.grain.months
+    if size >= grain.months or grain.months % size:
+        return None
+    return phasing if len(phasing.shares) == grain.months // size else None
+
+
+def period_share(rule: TargetRule, grain: PeriodGrain, source: Period, period: Period) -> Fraction:
+    """The part of ``source``'s value that ``period`` (inside it) gets.
+
+    Phased: the share of each phasing sub-period times the fraction of it the
+    period covers, summed (a month of a quarter phased by month: its share; a
+    quarter of a year phased by month: its three shares; a month of a year
+    phased by quarter: a third of its quarter's share).  Not phased: the
+    period's length over the source's.
+    """
+    months = period.granularity.months
+    phasing = usable_phasing(rule.phasing, grain)
+    if phasing is None:
+        return Fraction(months, grain.months)
+    size = phasing.grain.months
+    first = _months_between(source, period)
+    total = Fraction(0)
+    for index, share in enumerate(phasing.shares):
+        low, high = index * size, (index + 1) * size
+        covered = max(0, min(high, first + months) - max(low, first))
+        total += Fraction(share) * Fraction(covered, size)
+    return total / 100
+
+
 def plan_target(ruleset: RuleSet, indicator_id: str, period: Period) -> TargetPlan | None:
-    """The source period and phasing factor of an indicator's target, or None."""
+    """The source period and share of an indicator's target, or None."""
     rule = ruleset.target_rule(indicator_id)
     if rule is None:
         return None
@@ -73,14 +153,61 @@ def plan_target(ruleset: RuleSet, indicator_id: str, period: Period) -> TargetPl
     source = Period.containing(period.start, Granularity(grain.value))
     if only is not None and source.code != only:
         return None
-    parts = grain.months // months
-    if parts == 1:
-        return TargetPlan(rule, source, Decimal(1))
-    position = (period.start.month - source.start.month) // months
-    phasing = rule.phasing
-    if phasing is not None and phasing.grain.months == months and len(phasing.shares) == parts:
-        return TargetPlan(rule, source, phasing.shares[position] / HUNDRED)
-    return TargetPlan(rule, source, Decimal(1) / Decimal(parts))
+    if months == grain.months:
+        return TargetPlan(rule, source, Fraction(1))
+    phased = usable_phasing(rule.phasing, grain) is not None
+    return TargetPlan(rule, source, period_share(rule, grain, source, period), phased)
+
+
+# ── places ──────────────────────────────────────────────────────────────────────
+
+
+def fraction_places(value: Fraction) -> int | None:
+    """Decimal places needed to write ``value`` exactly; None when it never ends (1/3)."""
+    rest, twos, fives = value.denominator, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    return max(twos, fives) if rest == 1 else None
+
+
+def target_places(share: Fraction, sources: int | None, money: bool) -> int:
+    """Places of a target: its sources' plus its share's, at most 6 (money: at least 2).
+
+    ``sources`` is the most places any source value can have (None: not known).
+    """
+    own = fraction_places(share)
+    places = MAX_TARGET_PLACES
+    if sources is not None and own is not None:
+        places = min(MAX_TARGET_PLACES, sources + own)
+    return max(places, MONEY_SCALE) if money else places
+
+
+def share_of(value: Decimal, share: Fraction, places: int) -> Decimal:
+    """``value × share`` at ``places`` places, rounded half up when it needs more."""
+    exact = Fraction(value) * share
+    scaled = exact * 10**places
+    magnitude = (2 * abs(scaled.numerator) + scaled.denominator) // (2 * scaled.denominator)
+    units = -magnitude if scaled < 0 else magnitude
+    return Decimal(units).scaleb(-places)
+
+
+def phased_target(value: Decimal, plan: TargetPlan, money: bool = False) -> Decimal:
+    """A resolved value as the evaluated period's target (what the frame holds)."""
+    places = target_places(plan.share, places_of(value), money)
+    return share_of(value, plan.share, places)
+
+
+def check_places(value: Decimal, where: str) -> Decimal:
+    """``value`` when it has at most 6 places, else a :class:`UserError` saying where."""
+    places = places_of(value)
+    if places > MAX_TARGET_PLACES:
+        raise UserError(
+            f"{where}: target {value} has {places} decimal places; "
+            f"a target keeps at most {MAX_TARGET_PLACES}"
+        )
+    return value
 
 
 # ── sheets ──────────────────────────────────────────────────────────────────────
@@ -141,9 +268,10 @@ def read_sheet(
         if sheet.period_column and str(row.get(sheet.period_column) or "") != period:
             continue
         subject = str(row[sheet.subject_column] or "").strip()
-        value = _number(row[sheet.value_column], f"{name} row {line}")
+        where = f"{name} row {line}"
+        value = _number(row[sheet.value_column], where)
         if subject and value is not None:
-            values[subject] = value
+            values[subject] = check_places(value, where)
     return values
 
 
@@ -294,6 +422,6 @@ def target_words(plan: TargetPlan, indicator: AnyIndicator) -> str:
     if rule.default is not None:
         order.append(f"default {rule.default}")
     text = f"Target '{indicator.id}': first of " + " → ".join(order)
-    if plan.factor != 1:
-        text += f"; phased: × {plan.factor} of {plan.source.code}"
+    if plan.share != 1:
+        text += f"; {plan.share_words()}"
     return text

@@ -371,10 +371,18 @@ class Baseline(Model):
         return self
 
 
+MAX_TARGET_PLACES = 6
+"""Most decimal places a target keeps (stored results keep 6): a declared target
+with more is refused; a share of a target needing more is rounded half up to 6."""
+
+
 class Phasing(Model):
     """How a target of a longer period splits over its sub-periods, in points of 100.
 
-    E.g. a quarterly target phased by month ``shares: [30, 30, 40]``.
+    E.g. a quarterly target phased by month ``shares: [30, 30, 40]``.  A period
+    shorter than the phasing grain gets an equal part of its sub-period's share
+    (a yearly target phased by quarter gives each month a third of its
+    quarter's share); a longer one the sum of the shares it covers.
     """
 
     grain: PeriodGrain = PeriodGrain.MONTH
@@ -387,6 +395,14 @@ class TargetRule(Model):
     Resolution for a subject and period, first match wins: ``overrides`` →
     ``sheet`` → the ``targets`` table (when ``from_table``) → ``by_role`` (the
     person's ``staff.role``) → ``default``.
+
+    The values are for periods of the rule's grain.  A shorter evaluated period
+    gets a share: its ``phasing`` share, or without phasing an equal split by
+    length (a month evaluated under a quarterly target of 10 gets 10 / 3).  A
+    target is used as declared: the indicator's precision rounds its values,
+    never its targets (a count's target of 2.5 stays 2.5).  Declared values have
+    at most 6 decimal places; a share needing more is rounded half up to 6
+    (10 / 3 → 3.333333).
     """
 
     indicator: Identifier

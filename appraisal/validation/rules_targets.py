@@ -13,6 +13,7 @@ from appraisal.errors import Issue
 from appraisal.periods import Period, PeriodError
 from appraisal.spec.enums import Basis, PeriodGrain, ScoreMeasure, SubjectKind, Unit
 from appraisal.spec.models import (
+    MAX_TARGET_PLACES,
     AnyIndicator,
     AnyScoring,
     AttainmentScoring,
@@ -108,25 +109,47 @@ def _has_source(target: TargetRule) -> bool:
 
 
 class TargetsSoundRule:
-    """Target values fit their indicator: roles for people, scales, units, phasing, sheets."""
+    """Target values fit their indicator: roles for people, scales, units, places,
+    phasing, sheets; follow-up targets fit the places results keep."""
 
     name = "targets sound"
 
     def validate(self, ruleset: RuleSet, ctx: ValidationContext) -> Sequence[Issue]:
-        """Issues about each target rule's contents."""
+        """Issues about each target rule's contents and each follow-up target."""
         roles = {r for card in ruleset.scorecards for r in card.roles}
         issues: list[Issue] = []
         for t, target in enumerate(ruleset.targets):
+            path: DocPath = ("targets", t)
+            for value, where in _target_values(target):
+                issues.extend(_places(ctx, value, (*path, *where)))
             try:
                 indicator = ruleset.indicator(target.indicator)
             except KeyError:
                 continue
-            path: DocPath = ("targets", t)
             issues.extend(_roles(ctx, target, indicator, roles, path))
             issues.extend(_values(ctx, target, indicator, path))
             issues.extend(_phasing(ctx, ruleset, target, path))
             issues.extend(_sheet(ctx, target, path))
+        for c, card in enumerate(ruleset.scorecards):
+            for r, rule in enumerate(card.improvement):
+                if rule.follow_up is not None and rule.follow_up.target is not None:
+                    where = ("scorecards", c, "improvement", r, "follow_up", "target")
+                    issues.extend(_places(ctx, rule.follow_up.target, where))
         return issues
+
+
+def _places(ctx: ValidationContext, value: Decimal, where: DocPath) -> list[Issue]:
+    """A target is used as declared, with at most 6 decimal places (what results keep)."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    if places <= MAX_TARGET_PLACES:
+        return []
+    message = (
+        f"target {fmt(value)} has {places} decimal places; "
+        f"a target keeps at most {MAX_TARGET_PLACES}"
+    )
+    hint = f"write it with at most {MAX_TARGET_PLACES} decimal places"
+    return [ctx.issue(BAD_TARGET, message, where, hint)]
 
 
 def _roles(

@@ -2,23 +2,29 @@
 
 First match wins: ``overrides`` → ``sheet`` → the ``targets`` table (when
 ``from_table``) → ``by_role`` → ``default``.  A rule written for a longer period
-(say a quarter) and phased by month gives a month its share of the quarter's
-target; a rule for another period code gives no target at all.
+(say a quarter) gives a shorter evaluated period a share of its value: with
+phasing, month by month the share of the phasing part holding the month
+divided by that part's months; without phasing, an equal split by months.  A
+rule for another period code gives no target at all.  A target is used as
+declared (never rounded to the indicator's precision); a share needing more
+than 6 decimal places is rounded half up to 6.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from fractions import Fraction
 
 from appraisal.periods import Granularity, Period, PeriodError
 from appraisal.spec.enums import SubjectKind
 from appraisal.spec.models import AnyIndicator, RuleSet, TargetRule
 
 from .data import Dataset
-from .exprs import divide
 
 HUNDRED = Decimal(100)
+TARGET_PLACES = 6
 
 
 @dataclass(frozen=True)
@@ -70,9 +76,6 @@ def resolve_target(
         if not _code_matches(rule, period):
             return None
         return _base_value(rule, dataset, indicator, who, period)
-    phasing = rule.phasing
-    if phasing is None or phasing.grain is not period.granularity:
-        return None
     if grain.months <= period.granularity.months:
         return None
     whole = Period.containing(period.start, grain)
@@ -81,8 +84,34 @@ def resolve_target(
     base = _base_value(rule, dataset, indicator, who, whole)
     if base is None:
         return None
-    index = (period.start.month - whole.start.month) // phasing.grain.months
-    return divide(base * phasing.shares[index], HUNDRED)
+    return _share(base, _month_shares(rule, whole, period))
+
+
+def _months(first: date, day: date) -> int:
+    return (day.year - first.year) * 12 + day.month - first.month
+
+
+def _month_shares(rule: TargetRule, whole: Period, period: Period) -> list[Fraction]:
+    """Per month of ``period``, the points of 100 of ``whole``'s value it gets."""
+    total_months = whole.granularity.months
+    found = []
+    for k in range(period.granularity.months):
+        month = _months(whole.start, period.start) + k
+        if rule.phasing is None:
+            found.append(Fraction(100, total_months))
+            continue
+        size = rule.phasing.grain.months
+        found.append(Fraction(rule.phasing.shares[month // size]) / size)
+    return found
+
+
+def _share(base: Decimal, points: list[Fraction]) -> Decimal:
+    """base × Σ points / 100, kept exact up to 6 places, else rounded half up to 6."""
+    exact = Fraction(base) * sum(points, Fraction(0)) / 100
+    with localcontext(Context(prec=60)):
+        value = Decimal(exact.numerator) / Decimal(exact.denominator)
+        rounded = value.quantize(Decimal(1).scaleb(-TARGET_PLACES), rounding=ROUND_HALF_UP)
+    return rounded.normalize() if rounded else Decimal(0)
 
 
 def _base_value(
