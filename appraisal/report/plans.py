@@ -131,7 +131,7 @@ def follow_up_text(ctx: CardContext, item: PlanItem) -> str:
         ctx.language,
         key,
         indicator=_indicator_title(ctx, item.follow_up_indicator),
-        target=ctx.value_text(item.follow_up_indicator, item.follow_up_target),
+        target=ctx.target_text(item.follow_up_indicator, item.follow_up_target),
         period=period_text(item.follow_up_period or "", ctx.language),
     )
 
