@@ -28,7 +28,8 @@ DEFAULT_CURRENCY = "CNY"
 DEFAULT_EVALUATION_MEMORY = "256MB"
 """DuckDB's memory cap during an evaluation (it spills to disk beyond it); a
 quarter of scale-1 data needs less, and a shared server keeps its memory."""
-_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+"""A memory size as DuckDB reads it: ``256MB``, ``1.5GB``, ``512MiB``."""
 
 CONFIG_TEMPLATE = """\
 # appraisal workspace configuration
@@ -135,7 +136,7 @@ def load_workspace(directory: Path | None = None, database_url: str | None = Non
             f"{config_path}: unknown time zone {timezone!r} (expected e.g. Asia/Shanghai, UTC)"
         ) from exc
     memory = _text(database, "evaluation_memory", DEFAULT_EVALUATION_MEMORY, config_path)
-    if not _MEMORY.match(memory):
+    if not MEMORY_SIZE.match(memory):
         raise ConfigError(
             f"{config_path}: evaluation_memory {memory!r} is not a size (expected e.g. "
             f"{DEFAULT_EVALUATION_MEMORY!r} or '2GB')"

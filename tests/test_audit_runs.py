@@ -145,3 +145,24 @@ def test_the_run_command_path_records_who_ran_it(
         "李明",
         result.run.run_id,
     )
+
+
+def test_an_audited_run_reads_one_state_of_the_data(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every statement of a run sees the same data: REPEATABLE READ on PostgreSQL (DuckDB
+    and SQLite transactions are snapshots already)."""
+    import appraisal.audit.runs as runs
+
+    seed(engine)
+    seen: list[object] = []
+    measure = runs.measure_frames
+
+    def spy(conn: sa.Connection, *args: object, **kwargs: object) -> object:
+        seen.append(conn.get_execution_options().get("isolation_level", "snapshot"))
+        return measure(conn, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runs, "measure_frames", spy)
+    audited_evaluation(engine, rules(tmp_path, MINI), Q1, actor="ops", timezone="Asia/Shanghai")
+    expected = "REPEATABLE READ" if engine.dialect.name == "postgresql" else "snapshot"
+    assert seen == [expected]

@@ -53,3 +53,20 @@ def test_other_backends_ignore_the_cap(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_capped_engine_shares_the_file_with_others(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'a.duckdb'}"
+    plain, capped = connect(url), connect(url, memory_limit="100MB")
+    try:
+        with plain.connect() as a, capped.connect() as b:
+            assert a.exec_driver_sql("SELECT 1").scalar() == b.exec_driver_sql("SELECT 1").scalar()
+    finally:
+        capped.dispose()
+        plain.dispose()
+
+
+def test_a_cap_that_is_not_a_size_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        connect("duckdb:///:memory:", memory_limit="100'; DROP TABLE staff; --")
+    assert "is not a size (expected e.g. '256MB')" in str(caught.value)

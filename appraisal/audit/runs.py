@@ -25,7 +25,9 @@ from appraisal.engine.evaluate import (
     OVERFLOW,
     Progress,
     check_rules,
+    consistent_transaction,
     evaluate_frames,
+    evaluation_engine,
     is_overflow,
     measure_frames,
     measured_history,
@@ -35,7 +37,6 @@ from appraisal.engine.results import EvaluationResult
 from appraisal.errors import IssuesError, UserError
 from appraisal.periods import Period
 from appraisal.spec.models import RuleSet
-from appraisal.store.database import connect
 from appraisal.store.sources import Catalog
 from appraisal.validation.validator import validate_ruleset
 from appraisal.workspace import Workspace
@@ -120,7 +121,7 @@ def audited_evaluation(
         raise IssuesError(issues.errors)
     if official:
         check_rules(ruleset, period, official)  # the rule file's own status and dates first
-    with engine.begin() as conn:
+    with consistent_transaction(engine) as conn:
         approved = require_official(conn, content_hash(ruleset), period) if official else None
         ctx = EvaluationContext(ruleset, period, catalog or Catalog(), timezone)
         if progress is not None:
@@ -150,7 +151,7 @@ def audited_run(
     reported as a user error; nothing is stored then.
     """
     the_period = period if isinstance(period, Period) else Period.parse(period)
-    engine = connect(workspace.database_url)
+    engine = evaluation_engine(workspace)
     try:
         result, _record = audited_evaluation(
             engine,

@@ -317,9 +317,9 @@ def consistent_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _engine(database: str | Engine | None, workspace: Workspace) -> Engine:
-    if isinstance(database, Engine):
-        return database
+def evaluation_engine(workspace: Workspace, database: str | None = None) -> Engine:
+    """An engine for evaluating: the workspace's database (or ``database``), DuckDB's
+    memory capped by the workspace's ``evaluation_memory``."""
     return connect(database or workspace.database_url, memory_limit=workspace.evaluation_memory)
 
 
@@ -345,7 +345,7 @@ def evaluate(
     ruleset, found_dir = _ruleset(rules)  # load, validate
     the_period = period if isinstance(period, Period) else Period.parse(period)
     space = workspace or load_workspace()
-    engine = _engine(database, space)
+    engine = database if isinstance(database, Engine) else evaluation_engine(space, database)
     ctx = EvaluationContext(ruleset, the_period, catalog or Catalog(), space.timezone)
     sheets_dir = rules_dir or found_dir
     try:

@@ -6,6 +6,7 @@ SQLite and PostgreSQL.  Other SQLAlchemy dialects work where their SQL does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from appraisal.errors import ConfigError
 from appraisal.store.schema import Base
+from appraisal.workspace import MEMORY_SIZE
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,6 +31,18 @@ def _duckdb_quiet(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("SET enable_progress_bar = false")
 
 
+def _duckdb_memory(limit: str) -> Callable[[Any, Any], None]:
+    """Cap DuckDB's memory (a setting of the database instance, so connections to the
+    same file in this process share it; a connection option would refuse them)."""
+    if not MEMORY_SIZE.match(limit):
+        raise ConfigError(f"memory limit {limit!r} is not a size (expected e.g. '256MB')")
+
+    def cap(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"SET memory_limit = '{limit}'")
+
+    return cap
+
+
 def connect(url: str, *, memory_limit: str | None = None) -> Engine:
     """Create an engine for a database URL, with per-backend safety settings.
 
@@ -43,15 +57,8 @@ def connect(url: str, *, memory_limit: str | None = None) -> Engine:
             f"database URL {url!r} is not valid: {exc}. "
             "Expected e.g. duckdb:///data/appraisal.duckdb or postgresql+psycopg://user@host/db"
         ) from exc
-    connect_args: dict[str, Any] = {}
-    if (
-        memory_limit is not None
-        and parsed.get_backend_name() == "duckdb"
-        and "memory_limit" not in parsed.query
-    ):
-        connect_args["config"] = {"memory_limit": memory_limit}
     try:
-        engine = sa.create_engine(parsed, connect_args=connect_args)
+        engine = sa.create_engine(parsed)
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
         hint = (
             " (pip install 'appraisal[postgres]')"
@@ -63,6 +70,8 @@ def connect(url: str, *, memory_limit: str | None = None) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "duckdb":
         sa.event.listen(engine, "connect", _duckdb_quiet)
+        if memory_limit is not None and "memory_limit" not in parsed.query:
+            sa.event.listen(engine, "connect", _duckdb_memory(memory_limit))
     return engine
 
 
