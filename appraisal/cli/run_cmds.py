@@ -12,8 +12,6 @@ import click
 from appraisal.audit.runs import audited_run, default_actor
 from appraisal.cli import workspace_from
 from appraisal.engine.results import EvaluationResult, ScorecardResult
-from appraisal.report.bundle import ReportOptions, write_report
-from appraisal.report.safety import write_atomically
 from appraisal.spec.models import RuleSet
 from appraisal.store.database import connect
 from appraisal.validation.validator import load_ruleset
@@ -142,6 +140,8 @@ def run_command(
     )
     written = None
     if out_dir is not None:
+        from appraisal.report.safety import write_atomically
+
         written = out_dir / f"{result.ruleset_id}-{result.period}.json"
         write_atomically(written, result.to_json().encode("utf-8"))
     if report_dir is not None:
@@ -157,6 +157,8 @@ def run_command(
 
 def _write_report(workspace: Workspace, result: EvaluationResult, report_dir: Path) -> None:
     """The run's report bundle with the default options (HR, the rules' language)."""
+    from appraisal.report.bundle import ReportOptions, write_report  # Jinja2, XlsxWriter, Babel
+
     assert result.run is not None
     engine = connect(workspace.database_url)
     try:
