@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-
 from appraisal.errors import ConfigError
 
 CONFIG_NAME = "appraisal.toml"
@@ -76,6 +74,8 @@ class Workspace:
 
 def resolve_database_url(url: str, root: Path) -> str:
     """Make relative file paths of DuckDB/SQLite URLs absolute against ``root``."""
+    import sqlalchemy as sa  # here, not at the top: `appraisal --help` does not need it
+
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
