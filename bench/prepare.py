@@ -19,7 +19,6 @@ from pathlib import Path
 
 import duckdb
 
-from appraisal.demo import names
 from appraisal.demo.generator import generate
 from appraisal.demo.writer import write_files
 from appraisal.demo_workspace import copy_example_rules
@@ -29,30 +28,6 @@ from appraisal.store.schema import Base
 from appraisal.workspace import init_workspace
 
 WORK = Path(__file__).resolve().parent / "work"
-
-
-_DIGITS = "零一二三四五六七八九"
-
-
-def _wide_chinese_number(value: int) -> str:
-    """Team numbers of 100 and more (一百零五, 一百一十) for scales past 99 teams a region."""
-    if value < 100:
-        return _narrow_chinese_number(value)
-    hundreds, rest = divmod(value, 100)
-    if rest == 0:
-        tail = ""
-    elif rest < 10:
-        tail = "零" + _DIGITS[rest]
-    else:
-        tail = _narrow_chinese_number(rest)
-        tail = "一" + tail if rest < 20 else tail
-    return _DIGITS[hundreds] + "百" + tail
-
-
-# The demo generator names teams with chinese_number (1–99), which scale 5 outgrows;
-# the benchmark widens it so every scale can be generated.
-_narrow_chinese_number = names.chinese_number
-names.chinese_number = _wide_chinese_number
 
 
 def workspace_dir(scale: float) -> Path:

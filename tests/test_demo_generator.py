@@ -781,10 +781,17 @@ def test_chinese_team_names() -> None:
     assert [chinese_number(n) for n in (1, 9, 10, 11, 20, 35, 99)] == [
         "一", "九", "十", "十一", "二十", "三十五", "九十九",
     ]  # fmt: skip
+    wide = (100, 101, 105, 110, 115, 120, 999, 1000, 1001, 1010, 1100, 2006, 9999)
+    assert [chinese_number(n) for n in wide] == [
+        "一百", "一百零一", "一百零五", "一百一十", "一百一十五", "一百二十", "九百九十九",
+        "一千", "一千零一", "一千零一十", "一千一百", "二千零六", "九千九百九十九",
+    ]  # fmt: skip
     assert team_name(REGIONS[0], 1, english=False) == "华东一组"
+    assert team_name(REGIONS[0], 105, english=False) == "华东一百零五组"
     assert team_name(REGIONS[0], 12, english=True) == "East China 12"
-    with pytest.raises(ValueError):
-        chinese_number(100)
+    for outside in (0, 10_000):
+        with pytest.raises(ValueError):
+            chinese_number(outside)
 
 
 # ── command line ────────────────────────────────────────────────────────────

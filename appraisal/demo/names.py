@@ -100,12 +100,23 @@ _DIGITS = "零一二三四五六七八九"
 
 
 def chinese_number(value: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (1–99)."""
-    if not 0 < value < 100:
-        raise ValueError(f"chinese_number supports 1–99, got {value}")
-    tens, ones = divmod(value, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[ones] if ones else "")
+    """1 → 一, 12 → 十二, 35 → 三十五, 105 → 一百零五, 110 → 一百一十, 2006 → 二千零六 (1–9999)."""
+    if not 0 < value < 10_000:
+        raise ValueError(f"chinese_number supports 1–9999, got {value}")
+    if 10 <= value < 20:  # 十, 十一 … 十九: no leading 一
+        return "十" + (_DIGITS[value - 10] if value > 10 else "")
+    parts: list[str] = []
+    pending_zero = False
+    for unit, power in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit = value // power % 10
+        if digit == 0:
+            pending_zero = bool(parts)  # one 零 for any run of zeros between digits
+            continue
+        if pending_zero:
+            parts.append("零")
+            pending_zero = False
+        parts.append(_DIGITS[digit] + unit)
+    return "".join(parts)
 
 
 def team_name(region: Region, number: int, *, english: bool) -> str:

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Connection
 
 from appraisal import __version__
 from appraisal.engine.cardrun import CardRun
-from appraisal.engine.exact import Fixed
 from appraisal.engine.fingerprint import DataFingerprint
 from appraisal.engine.run_tables import EVALUATION_RUNS, RUN_ITEMS, RUN_SECTIONS
 from appraisal.engine.score import UNSCORED
@@ -153,13 +152,13 @@ def _number(value: Any) -> Any:
     return sa.literal(value, ExprNumber())
 
 
-def positions(count: int) -> Any:
+def _positions(count: int) -> Any:
     """A derived table of the positions ``0 .. count-1`` (column ``k``), on every backend."""
     rows = [sa.select(sa.literal_column(str(k), sa.Integer()).label("k")) for k in range(count)]
     return (sa.union_all(*rows) if count > 1 else rows[0]).subquery("positions")
 
 
-def by_position(k: Any, branches: Sequence[Any]) -> Any:
+def _by_position(k: Any, branches: Sequence[Any]) -> Any:
     """``CASE k WHEN 0 THEN branches[0] ...`` (None branches give NULL)."""
     whens = [(position, expr) for position, expr in enumerate(branches) if expr is not None]
     if not whens:
@@ -178,13 +177,13 @@ def _unpivot(
     order, which keeps the commit's checkpoint cheap.
     """
     count = len(columns[0][1])
-    pos = positions(count)
+    pos = _positions(count)
     select = sa.select(
         card.run_literal(),
         card.card_literal(),
         table.c.subject_id,
         pos.c.k,
-        *[_typed(by_position(pos.c.k, branches), target.c[name]) for name, branches in columns],
+        *[_typed(_by_position(pos.c.k, branches), target.c[name]) for name, branches in columns],
     ).select_from(table.join(pos, sa.true()))
     names = ["run_id", "scorecard_id", "subject_id", "position", *(name for name, _ in columns)]
     card.conn.execute(target.insert().from_select([target.c[n] for n in names], select))
@@ -198,35 +197,30 @@ def _typed(expr: Any, column: sa.Column[Any]) -> Any:
 def store_items(card: CardRun) -> None:
     """One ``run_item_results`` row per subject and item."""
     table, layout = card.scored.table, card.scored.layout
-    items = layout.items
-    assert [spec.position for spec in items] == list(range(len(items)))
+    specs = layout.items
+    assert [spec.position for spec in specs] == list(range(len(specs)))
+    ks = range(len(specs))
 
-    def each(make: Any) -> list[Any]:
-        return [make(spec.position, spec) for spec in items]
-
-    def target(k: int, _spec: Any) -> Any:
-        return layout.target(table, k).number() if f"t{k}" in table.c else None
-
-    def attainment(k: int, _spec: Any) -> Any:
-        name = f"a{k}"
-        return Fixed(table.c[name], layout.scales[name]).number() if name in table.c else None
+    def fixed(name: str) -> Any:
+        """A work-table column as a stored number (None: the item has no such column)."""
+        return layout.fixed(table, name).number() if name in table.c else None
 
     _unpivot(
         card,
         table,
         RUN_ITEMS,
         [
-            ("section_id", each(lambda _k, spec: sa.literal(spec.section.id))),
-            ("indicator_id", each(lambda _k, spec: sa.literal(spec.indicator.id))),
-            ("value", each(lambda k, _spec: layout.value(table, k).number())),
-            ("target", each(target)),
-            ("attainment", each(attainment)),
-            ("score", each(lambda k, _spec: layout.score(table, k).number())),
-            ("weight", each(lambda _k, spec: _number(spec.item.weight))),
-            ("effective_weight", each(lambda k, _spec: layout.fixed(table, f"ew{k}").number())),
-            ("contribution", each(lambda k, _spec: layout.fixed(table, f"c{k}").number())),
-            ("applicable", each(lambda k, _spec: table.c[f"st{k}"].not_in(UNSCORED))),
-            ("step", each(lambda k, _spec: table.c[f"st{k}"])),
+            ("section_id", [sa.literal(spec.section.id) for spec in specs]),
+            ("indicator_id", [sa.literal(spec.indicator.id) for spec in specs]),
+            ("value", [layout.value(table, k).number() for k in ks]),
+            ("target", [fixed(f"t{k}") for k in ks]),
+            ("attainment", [fixed(f"a{k}") for k in ks]),
+            ("score", [layout.score(table, k).number() for k in ks]),
+            ("weight", [_number(spec.item.weight) for spec in specs]),
+            ("effective_weight", [fixed(f"ew{k}") for k in ks]),
+            ("contribution", [fixed(f"c{k}") for k in ks]),
+            ("applicable", [table.c[f"st{k}"].not_in(UNSCORED) for k in ks]),
+            ("step", [table.c[f"st{k}"] for k in ks]),
         ],
     )
 
