@@ -53,7 +53,8 @@ GROUP_ORDER = {"all": 0, "team": 1, "lead": 2}
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(11)}
 
 
-def _places(value: Any, places: int) -> Decimal | None:
+def at_places(value: Any, places: int) -> Decimal | None:
+    """A stored number as Decimal at ``places`` (None stays None)."""
     if value is None:
         return None
     return to_decimal(value).quantize(_QUANTA[places])
@@ -64,7 +65,7 @@ def _target(value: Any, places: int) -> Decimal | None:
     if value is None:
         return None
     number = to_decimal(value)
-    return _places(number, max(places, places_of(number)))
+    return at_places(number, max(places, places_of(number)))
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -468,13 +469,13 @@ def item_results(rows: Iterable[Any], f: Formats) -> dict[str, list[ItemResult]]
                 position=r.position,
                 section=r.section_id,
                 indicator=r.indicator_id,
-                value=_places(r.value, f.value(r.indicator_id)),
+                value=at_places(r.value, f.value(r.indicator_id)),
                 target=_number(r.target),
-                attainment=_places(r.attainment, ATTAINMENT_ROUNDING.places),
-                score=_places(r.score, f.score),
+                attainment=at_places(r.attainment, ATTAINMENT_ROUNDING.places),
+                score=at_places(r.score, f.score),
                 weight=to_decimal(r.weight),
-                effective_weight=_places(r.effective_weight, f.score),
-                contribution=_places(r.contribution, f.score),
+                effective_weight=at_places(r.effective_weight, f.score),
+                contribution=at_places(r.contribution, f.score),
                 applicable=bool(r.applicable),
                 step=r.step,
             )
@@ -485,7 +486,7 @@ def item_results(rows: Iterable[Any], f: Formats) -> dict[str, list[ItemResult]]
 def _sections(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, SectionResult]]]:
     found: dict[str, list[tuple[int, SectionResult]]] = defaultdict(list)
     for r in rows:
-        result = SectionResult(r.section_id, to_decimal(r.share), _places(r.score, f.score))
+        result = SectionResult(r.section_id, to_decimal(r.share), at_places(r.score, f.score))
         found[r.subject_id].append((r.position, result))
     return found
 
@@ -500,7 +501,7 @@ def _incentives(
             IncentiveResult(
                 incentive=r.incentive_id,
                 kind=r.kind,
-                amount=_places(r.amount, f.money(card, r.incentive_id)),
+                amount=at_places(r.amount, f.money(card, r.incentive_id)),
                 rank=r.award_rank,
                 basis=_number(r.basis),
                 withheld=bool(r.withheld),
@@ -521,7 +522,7 @@ def plan_items(rows: Iterable[Any], f: Formats) -> dict[str, list[tuple[int, Pla
             owner_id=r.owner_id,
             due_on=r.due_on,
             follow_up_indicator=r.follow_up_indicator,
-            follow_up_baseline=_places(r.follow_up_baseline, places),
+            follow_up_baseline=at_places(r.follow_up_baseline, places),
             follow_up_target=_target(r.follow_up_target, places),
             follow_up_direction=r.follow_up_direction,
             follow_up_period=r.follow_up_period,
@@ -551,7 +552,7 @@ def _subjects(
                 role=r.role,
                 team=r.team,
                 manager_id=r.manager_id,
-                total=_places(r.total, f.score),
+                total=at_places(r.total, f.score),
                 tier_before_gates=r.tier_before_gates,
                 gates_fired=tuple(g for g in r.gates_fired.split(",") if g),
                 tier=r.tier,
@@ -576,8 +577,8 @@ def _groups(conn: Connection, run_id: str, card: Scorecard, f: Formats) -> tuple
             group_id=r.group_id,
             subjects=int(r.subjects),
             rated=int(r.rated),
-            average_total=_places(r.average_total, f.score),
-            incentive_total=_places(r.incentive_total, money) or Decimal(0),
+            average_total=at_places(r.average_total, f.score),
+            incentive_total=at_places(r.incentive_total, money) or Decimal(0),
             tiers=tuple(sorted(counts[(r.group_kind, r.group_id)], key=lambda t: _id_key(t.tier))),
         )
         for r in _rows(conn, RUN_GROUPS, run_id, card.id)
@@ -607,7 +608,7 @@ def _incentive_totals(
     for incentive in card.incentives:
         row = totals.get(incentive.id)
         money = None if isinstance(incentive, AwardIncentive) else Decimal(0)
-        total = _places(row.total, f.money(card, incentive.id)) if row is not None else None
+        total = at_places(row.total, f.money(card, incentive.id)) if row is not None else None
         result.append(
             IncentiveTotal(
                 incentive.id,
@@ -724,7 +725,7 @@ def stored_segments(
     places = ruleset.settings.score_rounding.places
     found = [
         ClientSegment(
-            r.subject_id, r.r_score, r.f_score, r.m_score, _places(r.rfm_score, places), r.segment
+            r.subject_id, r.r_score, r.f_score, r.m_score, at_places(r.rfm_score, places), r.segment
         )
         for r in conn.execute(query)
     ]

@@ -17,7 +17,7 @@ from typing import Any, assert_never
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from appraisal.engine.results import Formats
+from appraisal.engine.results import Formats, at_places
 from appraisal.engine.run_tables import (
     RUN_INCENTIVES,
     RUN_ITEMS,
@@ -25,7 +25,7 @@ from appraisal.engine.run_tables import (
     RUN_SEGMENTS,
     RUN_SUBJECTS,
 )
-from appraisal.report.source import StoredRun, places
+from appraisal.report.source import StoredRun
 from appraisal.spec.enums import SubjectKind
 from appraisal.spec.models import AwardIncentive, Scorecard
 
@@ -164,9 +164,9 @@ def slim_rows(
             r.subject_name,
             r.team,
             r.manager_id,
-            places(r.total, f.score),
+            at_places(r.total, f.score),
             r.tier,
-            places(r.money, money_places) or Decimal(0),
+            at_places(r.money, money_places) or Decimal(0),
         )
 
 
@@ -256,7 +256,7 @@ def incentive_sums(
     return {
         str(r.incentive_id): IncentiveSum(
             str(r.incentive_id),
-            places(r.total, f.money(card, r.incentive_id)),
+            at_places(r.total, f.money(card, r.incentive_id)),
             int(r.recipients or 0),
         )
         for r in conn.execute(query)

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,6 +25,7 @@ from appraisal.engine.results import (
     Formats,
     PlanItem,
     SubjectResult,
+    at_places,
     plan_items,
     stored_subjects,
 )
@@ -36,7 +36,6 @@ from appraisal.engine.run_tables import (
     RUN_SUBJECTS,
 )
 from appraisal.errors import UserError
-from appraisal.expr.sqltypes import to_decimal
 from appraisal.periods import Period
 from appraisal.spec.models import RuleSet, Scorecard
 from appraisal.store.sources import Catalog
@@ -60,13 +59,6 @@ class StoredRun:
     def run_id(self) -> str:
         """The run's id."""
         return self.record.run_id
-
-
-def places(value: Any, decimals: int) -> Decimal | None:
-    """A stored number as Decimal at ``decimals`` places (None stays None)."""
-    if value is None:
-        return None
-    return to_decimal(value).quantize(Decimal(1).scaleb(-decimals))
 
 
 def _recent(conn: Connection, count: int) -> list[str]:
@@ -252,7 +244,7 @@ def history(
     found: dict[str, list[tuple[int, PastResult]]] = defaultdict(list)
     for query in batches:
         for r in conn.execute(query):
-            past = PastResult(period_of[r.run_id], places(r.total, f.score), r.tier)
+            past = PastResult(period_of[r.run_id], at_places(r.total, f.score), r.tier)
             found[r.subject_id].append((order[r.run_id], past))
     return {k: [p for _, p in sorted(v, key=lambda x: x[0])] for k, v in found.items()}
 
@@ -280,7 +272,7 @@ def segments(
         )
         for r in conn.execute(query):
             found[str(r.subject_id)] = SegmentRow(
-                str(r.segment), r.r_score, r.f_score, r.m_score, places(r.rfm_score, 2)
+                str(r.segment), r.r_score, r.f_score, r.m_score, at_places(r.rfm_score, 2)
             )
     return found
 
