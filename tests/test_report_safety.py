@@ -9,15 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appraisal.report.safety import (
-    MAX_STEM_BYTES,
-    FileBatch,
-    UniqueNames,
-    inside,
-    neutralise_cell,
-    safe_stem,
-    write_atomically,
-)
+from appraisal.files import FileBatch, inside, write_atomically
+from appraisal.report.safety import MAX_STEM_BYTES, UniqueNames, neutralise_cell, safe_stem
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,7 @@ def run_command(
     )
     written = None
     if out_dir is not None:
-        from appraisal.report.safety import write_atomically
+        from appraisal.files import write_atomically
 
         written = out_dir / f"{result.ruleset_id}-{result.period}.json"
         write_atomically(written, result.to_json().encode("utf-8"))

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from appraisal.audit.canonical import sha256_text
 from appraisal.audit.runs import record_report
 from appraisal.errors import UserError
+from appraisal.files import FileBatch, WrittenFile, write_atomically
 from appraisal.report.audience import Audience
 from appraisal.report.csv_out import CsvSheet
 from appraisal.report.html import html_renderer
@@ -34,7 +35,6 @@ from appraisal.report.markdown import markdown_renderer
 from appraisal.report.options import ALL_FORMATS, DEFAULT_CLIENT_PAGES, OutputFormat, ReportOptions
 from appraisal.report.planning import CardPlan, Prepared, index_entry, index_section, prepare
 from appraisal.report.render import Renderer
-from appraisal.report.safety import FileBatch, WrittenFile, write_atomically
 from appraisal.report.source import StoredRun, resolve_run
 from appraisal.report.summary import Download, IndexView
 from appraisal.report.xlsx import Workbook, XlsxSheet
