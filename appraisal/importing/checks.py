@@ -1,4 +1,5 @@
-"""Row checks that need nothing but the file: required values, types, ranges, signs.
+"""Row checks that need nothing but the file: required values, types, ranges, signs,
+the order of a row's dates.
 
 The result keeps the typed values of every entity column (absent columns are
 null and, on update, left alone), the trimmed text of present columns (for
@@ -14,18 +15,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from appraisal.importing import findings
-from appraisal.importing.entities import REFUND_STATUS, ColumnSpec, EntitySpec
+from appraisal.importing.entities import CHRONOLOGY, REFUND_STATUS, ColumnSpec, EntitySpec
 from appraisal.importing.headers import HeaderMap
 from appraisal.importing.parsing import (
     mask,
+    no_problems,
     null_text,
     parse_column,
     problem,
+    quoted,
     typed_null,
 )
 from appraisal.importing.raw import RawTable, cell_column
 
-ORDER_REQUIRED, ORDER_TYPE, ORDER_SIGN = 0, 1, 2
+ORDER_REQUIRED, ORDER_TYPE, ORDER_SIGN, ORDER_CHRONOLOGY = 0, 1, 2, 3
 ORDER_STEP = 10
 
 
@@ -110,6 +113,7 @@ def check_source(
         findings=findings.empty(),
     )
     found.extend(sign_findings(spec, source))
+    found.extend(chronology_findings(spec, source))
     return replace(source, findings=findings.combine(found))
 
 
@@ -140,5 +144,34 @@ def sign_findings(spec: EntitySpec, source: CheckedSource) -> list[pa.Table]:
         )
         order = source.order(column.name) + ORDER_SIGN
         prefix = f"{source.label(column.name)}: "
+        found.append(findings.from_problems(problems, source.offset, order, prefix))
+    return found
+
+
+def chronology_findings(spec: EntitySpec, source: CheckedSource) -> list[pa.Table]:
+    """A later date of a row (delivered, closed, resolved...) before its earlier one.
+
+    Checked where the file holds both columns (an update of one column alone
+    leaves the other as stored).
+    """
+    found = []
+    for earlier, later in CHRONOLOGY.get(spec.name, ()):
+        if earlier not in source.present or later not in source.present:
+            continue
+        first = source.typed.column(earlier).combine_chunks()
+        then = source.typed.column(later).combine_chunks()
+        wrong = mask(pc.less(then, first))
+        problems = no_problems(source.num_rows)
+        if pc.any(wrong).as_py():
+            shown = [
+                quoted(pc.filter(source.text.column(later).combine_chunks(), wrong)),
+                f" is before {source.label(earlier)} ",
+                quoted(pc.filter(source.text.column(earlier).combine_chunks(), wrong)),
+            ]
+            problems = pc.replace_with_mask(
+                problems, wrong, pc.binary_join_element_wise(*shown, "")
+            )
+        order = source.order(later) + ORDER_CHRONOLOGY
+        prefix = f"{source.label(later)}: "
         found.append(findings.from_problems(problems, source.offset, order, prefix))
     return found

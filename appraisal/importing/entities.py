@@ -2,8 +2,8 @@
 
 Everything here is derived from :mod:`appraisal.store.schema` (kinds, labels,
 aliases, enumerations, references), plus the few rules the schema has no slot
-for: entity names in file names (English and Chinese), integer ranges and the
-sign rule for money.
+for: entity names in file names (English and Chinese), integer ranges, the
+sign rule for money and which dates of a row come in which order.
 """
 
 from __future__ import annotations
@@ -52,6 +52,17 @@ INTEGER_RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("surveys", "nps"): (0, 10),
 }
 """Closed ranges for integer columns whose scale is fixed by the domain."""
+
+CHRONOLOGY: dict[str, tuple[tuple[str, str], ...]] = {
+    "staff": (("hired_on", "left_on"),),
+    "customers": (("acquired_on", "churned_on"),),
+    "orders": (("ordered_on", "promised_on"), ("ordered_on", "delivered_on")),
+    "opportunities": (("created_at", "closed_at"),),
+    "tickets": (("opened_at", "resolved_at"),),
+    "contracts": (("starts_on", "ends_on"),),
+}
+"""(earlier, later) columns of one row: the later, when given, is never before the earlier
+(an order delivered before it was ordered would give a negative cycle time)."""
 
 REFUND_STATUS: dict[str, tuple[str, str]] = {"orders": ("status", "refund")}
 """Entities whose money may be negative: (status column, status value) marks those rows."""
