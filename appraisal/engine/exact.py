@@ -41,6 +41,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from appraisal.expr.sqltypes import ExprMoney, ExprNumber
 from appraisal.spec.enums import RoundingMode
+from appraisal.spec.fields import decimal_places
 from appraisal.store.types import MONEY_SCALE
 
 INT_TYPE = sa.BigInteger()
@@ -318,13 +319,6 @@ def code_point(column: ColumnElement[Any]) -> ColumnElement[Any]:
 # ── fixed-point values ─────────────────────────────────────────────────────────
 
 
-def places_of(value: Decimal) -> int:
-    """Decimal places needed to write ``value`` exactly (0 for whole numbers)."""
-    exponent = value.normalize().as_tuple().exponent
-    assert isinstance(exponent, int), f"not a finite number: {value}"
-    return max(0, -exponent)
-
-
 @dataclass(frozen=True)
 class Fixed:
     """An exact decimal in SQL: the integer ``sql`` counts units of ``10^-scale``.
@@ -341,7 +335,7 @@ class Fixed:
     def const(cls, value: Decimal | int, scale: int | None = None) -> Fixed:
         """A literal, exactly (at ``scale`` places when given; never fewer than it needs)."""
         number = Decimal(value)
-        places = places_of(number) if scale is None else max(scale, places_of(number))
+        places = decimal_places(number) if scale is None else max(scale, decimal_places(number))
         return cls(integer(int(number.scaleb(places))), places, number)
 
     @classmethod

@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from appraisal.engine.exact import places_of
 from appraisal.engine.frame_types import FrameMoney
 from appraisal.expr.ast import Arith, ArithOp, Call, Expr, Func, Name, NumberLit, Unary, UnaryOp
 from appraisal.expr.sqltypes import ExprInteger, ExprMoney, ExprNumber
+from appraisal.spec.fields import decimal_places
 from appraisal.store.types import MONEY_SCALE, Money
 
 Places = int | None
@@ -74,7 +74,7 @@ def expression_places(node: Expr, names: Callable[[tuple[str, ...]], Places]) ->
     """The most decimal places a value of ``node`` can have, or None when not known."""
     match node:
         case NumberLit(value=value):
-            return places_of(value)
+            return decimal_places(value)
         case Name(path=path):
             return names(path)
         case Unary(op=UnaryOp.NEG, operand=operand):

@@ -26,7 +26,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from appraisal.audit.canonical import decimal_text, sha256_text
-from appraisal.engine.exact import places_of
 from appraisal.engine.persist import RunRecord
 from appraisal.engine.run_tables import (
     RUN_GROUP_TIERS,
@@ -42,6 +41,7 @@ from appraisal.engine.score import ATTAINMENT_ROUNDING
 from appraisal.expr.sqltypes import to_decimal
 from appraisal.periods import Period
 from appraisal.spec.enums import SubjectKind
+from appraisal.spec.fields import decimal_places
 from appraisal.spec.models import AwardIncentive, RuleSet, Scorecard, effective_rounding
 
 DETAILED = (SubjectKind.PERSON, SubjectKind.TEAM)
@@ -65,7 +65,7 @@ def _target(value: Any, places: int) -> Decimal | None:
     if value is None:
         return None
     number = to_decimal(value)
-    return at_places(number, max(places, places_of(number)))
+    return at_places(number, max(places, decimal_places(number)))
 
 
 def _text(value: Decimal | None) -> str | None:

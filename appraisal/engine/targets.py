@@ -36,12 +36,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from appraisal.engine.exact import places_of
 from appraisal.engine.numeric import MoneyAmount
 from appraisal.errors import UserError
 from appraisal.expr.sqltypes import ExprMoney, ExprNumber
 from appraisal.periods import Granularity, Period
 from appraisal.spec.enums import PeriodGrain, RoundingMode, SubjectKind, Unit
+from appraisal.spec.fields import decimal_places
 from appraisal.spec.models import (
     MAX_TARGET_PLACES,
     AnyIndicator,
@@ -52,8 +52,6 @@ from appraisal.spec.models import (
 )
 from appraisal.store.sources import Catalog
 from appraisal.store.types import MONEY_SCALE
-
-HUNDRED = Decimal(100)
 
 TARGET_ROUNDING = RoundingMode.HALF_UP
 """How a share of a target that needs more than 6 places is rounded."""
@@ -195,13 +193,13 @@ def share_of(value: Decimal, share: Fraction, places: int) -> Decimal:
 
 def phased_target(value: Decimal, plan: TargetPlan, money: bool = False) -> Decimal:
     """A resolved value as the evaluated period's target (what the frame holds)."""
-    places = target_places(plan.share, places_of(value), money)
+    places = target_places(plan.share, decimal_places(value), money)
     return share_of(value, plan.share, places)
 
 
 def check_places(value: Decimal, where: str) -> Decimal:
     """``value`` when it has at most 6 places, else a :class:`UserError` saying where."""
-    places = places_of(value)
+    places = decimal_places(value)
     if places > MAX_TARGET_PLACES:
         raise UserError(
             f"{where}: target {value} has {places} decimal places; "
@@ -399,7 +397,7 @@ def source_places(
     values += list(rule.by_role.values())
     if rule.default is not None:
         values.append(rule.default)
-    places: list[int | None] = [places_of(v) for v in values]
+    places: list[int | None] = [decimal_places(v) for v in values]
     if rule.from_table:
         places.append(table_places)
     if not places or any(p is None for p in places):

@@ -17,6 +17,7 @@ from appraisal.report.i18n import labels
 from appraisal.report.safety import safe_stem
 from appraisal.report.source import Directory, StoredRun
 from appraisal.spec.enums import Language, Unit
+from appraisal.spec.fields import decimal_places
 from appraisal.spec.models import AnyIndicator, RuleSet, Scorecard, TierTable, effective_rounding
 
 
@@ -84,7 +85,7 @@ class CardContext:
         """A target in the indicator's unit, never rounded below its own places."""
         indicator, places = self._indicators[indicator_id]
         if target is not None:
-            places = max(places, exponent_places(target))
+            places = max(places, decimal_places(target))
         return self.fmt.value(target, indicator.unit, places)
 
     def person_name(self, staff_id: str | None, fallback: str) -> str:
@@ -108,12 +109,6 @@ class CardContext:
 def card_folder(card: Scorecard) -> str:
     """The folder of a scorecard's pages (its id made safe)."""
     return safe_stem(card.id, "scorecard")
-
-
-def exponent_places(value: Decimal) -> int:
-    """The places a number is written with, trailing zeros dropped (20 → 0, 12.5 → 1)."""
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def page_path(folder: str, stem: str) -> str:

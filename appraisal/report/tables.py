@@ -17,12 +17,13 @@ from typing import Any, assert_never
 
 from appraisal.engine.results import ItemResult, SubjectResult
 from appraisal.expr.sqltypes import to_decimal
-from appraisal.report.context import CardContext, exponent_places
+from appraisal.report.context import CardContext
 from appraisal.report.i18n import labels, phrase, role_label
 from appraisal.report.plans import condition_text
 from appraisal.report.scoped import award_ids
 from appraisal.report.summary import Board, average
 from appraisal.spec.enums import SubjectKind, Unit
+from appraisal.spec.fields import decimal_places
 from appraisal.spec.models import AwardIncentive, Segmentation
 
 Cell = str | int | Decimal | date | None
@@ -115,7 +116,7 @@ def _target(ctx: CardContext, indicator_id: str, target: Decimal | None) -> Type
     """A target as declared (never rounded to the value's places)."""
     unit, places = ctx.unit_places(indicator_id)
     declared = plain(target)
-    kind, shown = unit_kind(unit, max(places, exponent_places(declared) if declared else 0))
+    kind, shown = unit_kind(unit, max(places, decimal_places(declared) if declared else 0))
     return Typed(declared, kind, shown)
 
 

@@ -16,12 +16,13 @@ from typing import assert_never
 
 from appraisal.engine.results import ItemResult, SubjectResult
 from appraisal.report.charts import Bar, Trend, progress_bar, scale_bar, trend_chart
-from appraisal.report.context import CardContext, exponent_places, tier_tones
+from appraisal.report.context import CardContext, tier_tones
 from appraisal.report.formatting import NOT_APPLICABLE, Formatter
 from appraisal.report.i18n import labels, period_text, phrase, role_label
 from appraisal.report.plans import FollowUpView, PlanItemView, earlier_views, plan_views
 from appraisal.report.source import EarlierAction, PastResult, SegmentRow, StoredRun
 from appraisal.spec.enums import Direction, Language, SubjectKind
+from appraisal.spec.fields import decimal_places
 from appraisal.spec.models import AwardIncentive, RatingIndicator, Segmentation
 
 SHORT_HASH = 12
@@ -234,7 +235,7 @@ def item_view(ctx: CardContext, item: ItemResult) -> ItemView:
         target=ctx.target_text(item.indicator, item.target),
         attainment=fmt.percent(item.attainment, 1),
         score=fmt.number(item.score, places),
-        weight=fmt.number(item.weight, exponent_places(item.weight)),
+        weight=fmt.number(item.weight, decimal_places(item.weight)),
         contribution=fmt.number(item.contribution, places),
         applicable=item.applicable,
         lower_is_better=indicator.direction is Direction.LOWER,
@@ -252,11 +253,11 @@ def section_views(ctx: CardContext, subject: SubjectResult) -> tuple[SectionView
         SectionView(
             section_id=section.id,
             title=section.title.get(ctx.language),
-            share=ctx.fmt.number(section.share, exponent_places(section.share)),
+            share=ctx.fmt.number(section.share, decimal_places(section.share)),
             share_label=phrase(
                 ctx.language,
                 "section_share",
-                share=ctx.fmt.percent(section.share / 100, exponent_places(section.share)),
+                share=ctx.fmt.percent(section.share / 100, decimal_places(section.share)),
             ),
             score=ctx.fmt.number(scores.get(section.id), ctx.score_places),
             items=tuple(by_section.get(section.id, ())),

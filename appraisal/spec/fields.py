@@ -36,6 +36,14 @@ _PERCENT = re.compile(PERCENT_PATTERN)
 _DATE = re.compile(DATE_PATTERN)
 
 
+def decimal_places(value: Decimal) -> int:
+    """Decimal places needed to write a finite ``value`` exactly (20 → 0, 12.50 → 1)."""
+    exponent = value.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError(f"not a finite number: {value}")
+    return max(0, -exponent)
+
+
 def _decimal(value: Any) -> Decimal:
     """An exact, finite Decimal from an int or Decimal; anything else is refused."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from appraisal.errors import Issue
 from appraisal.periods import Period, PeriodError
 from appraisal.spec.enums import Basis, PeriodGrain, ScoreMeasure, SubjectKind, Unit
+from appraisal.spec.fields import decimal_places
 from appraisal.spec.models import (
     MAX_TARGET_PLACES,
     AnyIndicator,
@@ -140,8 +141,7 @@ class TargetsSoundRule:
 
 def _places(ctx: ValidationContext, value: Decimal, where: DocPath) -> list[Issue]:
     """A target is used as declared, with at most 6 decimal places (what results keep)."""
-    exponent = value.normalize().as_tuple().exponent
-    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    places = decimal_places(value)
     if places <= MAX_TARGET_PLACES:
         return []
     message = (
