@@ -19,11 +19,9 @@ from appraisal.importing.entities import CHRONOLOGY, REFUND_STATUS, ColumnSpec, 
 from appraisal.importing.headers import HeaderMap
 from appraisal.importing.parsing import (
     mask,
-    no_problems,
     null_text,
     parse_column,
     problem,
-    quoted,
     typed_null,
 )
 from appraisal.importing.raw import RawTable, cell_column
@@ -158,19 +156,13 @@ def chronology_findings(spec: EntitySpec, source: CheckedSource) -> list[pa.Tabl
     for earlier, later in CHRONOLOGY.get(spec.name, ()):
         if earlier not in source.present or later not in source.present:
             continue
-        first = source.typed.column(earlier).combine_chunks()
-        then = source.typed.column(later).combine_chunks()
-        wrong = mask(pc.less(then, first))
-        problems = no_problems(source.num_rows)
-        if pc.any(wrong).as_py():
-            shown = [
-                quoted(pc.filter(source.text.column(later).combine_chunks(), wrong)),
-                f" is before {source.label(earlier)} ",
-                quoted(pc.filter(source.text.column(earlier).combine_chunks(), wrong)),
-            ]
-            problems = pc.replace_with_mask(
-                problems, wrong, pc.binary_join_element_wise(*shown, "")
-            )
+        wrong = pc.less(source.typed.column(later), source.typed.column(earlier))
+        problems = problem(
+            wrong,
+            source.text.column(later).combine_chunks(),
+            f" is before {source.label(earlier)} ",
+            source.text.column(earlier).combine_chunks(),
+        )
         order = source.order(later) + ORDER_CHRONOLOGY
         prefix = f"{source.label(later)}: "
         found.append(findings.from_problems(problems, source.offset, order, prefix))

@@ -110,12 +110,16 @@ def quoted(text: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise("'", shown, "'", "")
 
 
-def problem(where: pa.Array, text: pa.Array, after: str) -> pa.Array:
-    """``'value' <after>`` where ``where`` holds, else null (built for those rows only)."""
+def problem(where: pa.Array, text: pa.Array, after: str, other: pa.Array | None = None) -> pa.Array:
+    """``'value' <after>`` (``'value' <after> 'other value'`` given ``other``) where
+    ``where`` holds, else null (built for those rows only)."""
     where = mask(where)
     if not pc.any(where).as_py():
         return no_problems(len(text))
-    messages = pc.binary_join_element_wise(quoted(pc.filter(text, where)), after, "")
+    parts = [quoted(pc.filter(text, where)), after]
+    if other is not None:
+        parts.append(quoted(pc.filter(other, where)))
+    messages = pc.binary_join_element_wise(*parts, "")
     return pc.replace_with_mask(no_problems(len(text)), where, messages)
 
 
