@@ -159,7 +159,7 @@ def _positions(count: int) -> Any:
 
 
 def _by_position(k: Any, branches: Sequence[Any]) -> Any:
-    """``CASE k WHEN 0 THEN branches[0] ...`` (None branches give NULL)."""
+    """``CASE WHEN k = 0 THEN branches[0] ...`` (None branches give NULL)."""
     whens = [(position, expr) for position, expr in enumerate(branches) if expr is not None]
     if not whens:
         return None
@@ -202,7 +202,7 @@ def store_items(card: CardRun) -> None:
     ks = range(len(specs))
 
     def fixed(name: str) -> Any:
-        """A work-table column as a stored number (None: the item has no such column)."""
+        """An optional work-table column as a stored number (None: the item has none)."""
         return layout.fixed(table, name).number() if name in table.c else None
 
     _unpivot(
@@ -217,8 +217,8 @@ def store_items(card: CardRun) -> None:
             ("attainment", [fixed(f"a{k}") for k in ks]),
             ("score", [layout.score(table, k).number() for k in ks]),
             ("weight", [_number(spec.item.weight) for spec in specs]),
-            ("effective_weight", [fixed(f"ew{k}") for k in ks]),
-            ("contribution", [fixed(f"c{k}") for k in ks]),
+            ("effective_weight", [layout.fixed(table, f"ew{k}").number() for k in ks]),
+            ("contribution", [layout.fixed(table, f"c{k}").number() for k in ks]),
             ("applicable", [table.c[f"st{k}"].not_in(UNSCORED) for k in ks]),
             ("step", [table.c[f"st{k}"] for k in ks]),
         ],
